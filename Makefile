@@ -1,0 +1,34 @@
+# llm-platform: every target sets up what it needs (a local .venv) on a machine with Python 3.11+.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STACK ?= dev
+STAMP := $(VENV)/.installed
+
+.PHONY: plan test bench venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "llm-platform needs Python 3.11 or newer (found " + sys.version.split()[0] + ")")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing llm-platform and its pinned dependencies into $(VENV) ..."
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+	@set -o pipefail; $(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]' 2>&1 | { grep -v '^WARNING: Location' || true; }
+	@touch $(STAMP)
+
+## Offline plan of a stack (default: dev). STACK=prod make plan, or ARGS='--stack-file path' make plan
+plan: $(STAMP)
+	@$(PY) -m infra plan $(if $(ARGS),$(ARGS),--stack $(STACK))
+
+## Unit, schema and end-to-end tests (all offline)
+test: $(STAMP)
+	@$(PY) -m pytest -q
+
+## Plan time and peak memory for generated stacks of 1, 10 and 50 models
+bench: $(STAMP)
+	@$(PY) -m infra bench
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

@@ -1,0 +1,1 @@
+"""Typed Pulumi ComponentResources: thin wrappers that register what the renderers return."""

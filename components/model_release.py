@@ -1,0 +1,57 @@
+"""One served model: its workload, Service, disruption budget, network policy, autoscaling,
+scrape config and SLO alerts. Everything is rendered by infra.render; this only registers it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from infra.catalog.vllm import VLLM_PORT
+from infra.config import PlatformConfig, ResolvedModel
+from infra.render import model_autoscaling, model_monitoring, model_network, model_workload
+from infra.render.startup_budget import startup_budget_seconds
+
+from .k8s_object import register
+
+
+@dataclass(frozen=True)
+class ModelReleaseArgs:
+    platform: PlatformConfig
+    stack: str
+    model: ResolvedModel
+    tools_digest: str
+    preloads: tuple[pulumi.Resource, ...] = ()  # the rollout waits for these
+    depends_on: tuple[pulumi.Resource, ...] = ()
+
+
+class ModelRelease(pulumi.ComponentResource):
+    endpoint: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ModelReleaseArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("llm-platform:serving:ModelRelease", name, None, opts)
+        platform, model = args.platform, args.model
+        child = pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on))
+        register(f"{name}-service-account", model_workload.render_service_account(platform, model), child)
+        rollout_minutes = startup_budget_seconds(platform, model) // 60 + 15
+        deployment = register(
+            f"{name}-deployment",
+            model_workload.render_deployment(platform, args.stack, model, args.tools_digest),
+            pulumi.ResourceOptions(
+                parent=self,
+                depends_on=list(args.depends_on) + list(args.preloads),
+                custom_timeouts=pulumi.CustomTimeouts(create=f"{rollout_minutes}m", update=f"{rollout_minutes}m"),
+            ),
+        )
+        service = register(f"{name}-service", model_network.render_service(platform, model), child)
+        register(f"{name}-pdb", model_workload.render_pod_disruption_budget(platform, model), child)
+        register(f"{name}-network-policy", model_network.render_network_policy(platform, model), child)
+        after_deployment = pulumi.ResourceOptions(parent=self, depends_on=[deployment])
+        register(f"{name}-scaled-object", model_autoscaling.render_scaled_object(platform, model), after_deployment)
+        register(f"{name}-service-scrape", model_monitoring.render_service_scrape(platform, model),
+                 pulumi.ResourceOptions(parent=self, depends_on=[service]))
+        register(f"{name}-rule", model_monitoring.render_rule(platform, model), child)
+        self.endpoint = pulumi.Output.from_input(
+            f"http://{name}.{platform.serving.namespace}.svc.cluster.local:{VLLM_PORT}/v1"
+        )
+        self.register_outputs({"endpoint": self.endpoint})

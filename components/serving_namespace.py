@@ -1,0 +1,38 @@
+"""The serving namespace and what every model in it shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from infra.config import PlatformConfig
+from infra.render import serving_namespace as render
+
+from .k8s_object import register
+
+
+@dataclass(frozen=True)
+class ServingNamespaceArgs:
+    platform: PlatformConfig
+
+
+class ServingNamespace(pulumi.ComponentResource):
+    namespace: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ServingNamespaceArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("llm-platform:serving:ServingNamespace", name, None, opts)
+        platform = args.platform
+        ns = register(f"{name}-namespace", render.render_namespace(platform), pulumi.ResourceOptions(parent=self))
+        inside = pulumi.ResourceOptions(parent=self, depends_on=[ns])
+        self.members = [
+            register(f"{name}-default-deny", render.render_default_deny(platform), inside),
+            register(f"{name}-preload-service-account", render.render_preload_service_account(platform), inside),
+            register(f"{name}-preload-network-policy", render.render_preload_network_policy(platform), inside),
+            register(f"{name}-weight-tools", render.render_tools_config_map(platform), inside),
+        ]
+        claim = render.render_weights_claim(platform)
+        if claim is not None:
+            self.members.append(register(f"{name}-weights-claim", claim, inside))
+        self.namespace = ns.metadata.apply(lambda m: m["name"])
+        self.register_outputs({"namespace": self.namespace})

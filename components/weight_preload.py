@@ -1,0 +1,41 @@
+"""The preload Job of one repository@revision. Pulumi waits for it to succeed before any model
+that needs these weights is rolled out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from infra.config import PlatformConfig
+from infra.render.weight_preload import render_preload_job
+from infra.render.weight_store import WeightRef
+
+from .k8s_object import register
+
+
+@dataclass(frozen=True)
+class WeightPreloadArgs:
+    platform: PlatformConfig
+    stack: str
+    weights: WeightRef
+    weights_gib: float
+    depends_on: tuple[pulumi.Resource, ...] = ()
+
+
+class WeightPreload(pulumi.ComponentResource):
+    def __init__(self, name: str, args: WeightPreloadArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("llm-platform:weights:WeightPreload", name, None, opts)
+        job = render_preload_job(args.platform, args.stack, args.weights, args.weights_gib)
+        deadline_minutes = job["spec"]["activeDeadlineSeconds"] // 60 + 5
+        self.job = register(
+            f"{name}-job",
+            job,
+            pulumi.ResourceOptions(
+                parent=self,
+                depends_on=list(args.depends_on),
+                delete_before_replace=True,  # the Job is explicitly named
+                custom_timeouts=pulumi.CustomTimeouts(create=f"{deadline_minutes}m", update=f"{deadline_minutes}m"),
+            ),
+        )
+        self.register_outputs({"weights": args.weights.key})

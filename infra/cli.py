@@ -1,0 +1,73 @@
+"""Command line of the offline tools: `python -m infra plan|bench`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+COMMANDS = ("plan", "bench")
+
+
+def _stack_args(parser: argparse.ArgumentParser) -> None:
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--stack", default="dev", help="stack name: reads stacks/Pulumi.<stack>.yaml (default: dev)")
+    which.add_argument("--stack-file", type=Path, help="any stack file named Pulumi.<stack>.yaml")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m infra", description="llm-platform offline tools")
+    sub = p.add_subparsers(dest="command", required=True)
+    plan = sub.add_parser("plan", help="render a stack offline: resource tree, model fit, manifests")
+    _stack_args(plan)
+    plan.add_argument("--json", type=Path, metavar="FILE", help="also write the machine-readable plan here")
+    plan.add_argument("--out", type=Path, default=Path("out"), help="output root (default: out/)")
+    plan.add_argument("--no-manifests", action="store_true", help="do not write out/<stack>/manifests/")
+    plan.add_argument("--quiet", action="store_true", help="print only the summary line")
+    bench = sub.add_parser("bench", help="plan time and peak memory for generated stacks of 1, 10 and 50 models")
+    bench.add_argument("--models", default="1,10,50", help="comma-separated model counts")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "bench":
+        from .bench import main as bench_main
+
+        return bench_main([int(n) for n in args.models.split(",")])
+    return plan_command(args)
+
+
+def plan_command(args: argparse.Namespace) -> int:
+    from .config import ConfigError
+    from .stack_file import load_stack_file, stack_file_path
+
+    try:
+        path = args.stack_file or stack_file_path(args.stack)
+        stack_file = load_stack_file(path)
+        from .plan.runner import load_plan_config, run_plan
+
+        platform = load_plan_config(stack_file)
+    except ConfigError as exc:
+        for line in exc.lines:
+            print(f"error: {line}", file=sys.stderr)
+        return 2
+    from .plan.output import write_json, write_manifests
+    from .plan.report import render_text
+    from .validation.k8s_schema import validate_objects
+
+    plan = run_plan(stack_file, platform)
+    validation = validate_objects(plan.kubernetes_objects(), platform.cluster.kubernetes_version)
+    manifests_dir = None
+    if not args.no_manifests:
+        root = args.out / plan.stack / "manifests"
+        write_manifests(plan, root)
+        manifests_dir = str(root)
+    if args.json:
+        write_json(plan, validation, args.json)
+    if args.quiet:
+        print(f"{plan.stack}: {len(plan.resources)} resources, {len(plan.kubernetes_objects())} Kubernetes objects, "
+              f"{len(validation)} validation problem(s)")
+    else:
+        print(render_text(plan, validation, manifests_dir, color=sys.stdout.isatty()))
+    return 1 if validation else 0

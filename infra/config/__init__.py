@@ -1,0 +1,6 @@
+"""Typed stack configuration: the single source of truth for everything the program renders."""
+
+from .errors import ConfigError
+from .platform import Issue, PlatformConfig, ResolvedModel
+
+__all__ = ["ConfigError", "Issue", "PlatformConfig", "ResolvedModel"]

@@ -1,0 +1,55 @@
+"""Shared base for every stack-file section: camelCase keys, unknown keys rejected, immutable."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+
+class StackModel(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True, validate_default=True
+    )
+
+
+_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+_HF_REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def _dns_label(max_len: int):
+    def check(value: str) -> str:
+        if not _DNS_LABEL.match(value) or len(value) > max_len:
+            raise ValueError(
+                f"{value!r} is not a valid name; allowed: lowercase letters, digits and '-', "
+                f"starting with a letter, at most {max_len} characters"
+            )
+        return value
+
+    return check
+
+
+def _commit_sha(value: str) -> str:
+    if not _SHA.match(value):
+        raise ValueError(
+            f"{value!r} is not pinned; allowed: a 40-character lowercase hex commit SHA "
+            "(branches and tags move, so a revision must be a commit)"
+        )
+    return value
+
+
+def _hf_repository(value: str) -> str:
+    if not _HF_REPO.match(value):
+        raise ValueError(f"{value!r} is not a Hugging Face repository id; allowed: '<owner>/<name>'")
+    return value
+
+
+# Kubernetes object names derive from these, with suffixes: keep room for them.
+ModelName = Annotated[str, AfterValidator(_dns_label(40))]
+PoolName = Annotated[str, AfterValidator(_dns_label(30))]
+K8sName = Annotated[str, AfterValidator(_dns_label(63))]
+CommitSha = Annotated[str, AfterValidator(_commit_sha)]
+HfRepository = Annotated[str, AfterValidator(_hf_repository)]

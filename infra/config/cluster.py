@@ -1,0 +1,66 @@
+"""Where the platform runs: the EKS cluster and its network."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, field_validator
+
+from .base import K8sName, StackModel
+
+SUPPORTED_KUBERNETES = ("1.34", "1.35", "1.36", "1.37")
+
+
+def _cidr(value: str) -> str:
+    try:
+        ipaddress.ip_network(value, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a CIDR block ({exc})") from None
+    return value
+
+
+Cidr = Annotated[str, AfterValidator(_cidr)]
+
+
+class ClusterConfig(StackModel):
+    """The EKS cluster: created by the platform, or an existing one to install into."""
+
+    name: K8sName
+    kubernetes_version: str = "1.34"
+    existing: bool = Field(default=False, description="install into an existing cluster named `name`")
+    endpoint_public_access: bool = False
+    public_access_cidrs: list[Cidr] = Field(default_factory=list)
+    admin_role_arns: list[str] = Field(default_factory=list)
+
+    @field_validator("kubernetes_version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        if value not in SUPPORTED_KUBERNETES:
+            raise ValueError(f"{value!r} is not supported; allowed: {', '.join(SUPPORTED_KUBERNETES)}")
+        return value
+
+    @field_validator("public_access_cidrs")
+    @classmethod
+    def _no_world(cls, value: list[str]) -> list[str]:
+        if "0.0.0.0/0" in value or "::/0" in value:
+            raise ValueError("the whole internet is not an allow-list; allowed: specific CIDR blocks")
+        return value
+
+    @field_validator("admin_role_arns")
+    @classmethod
+    def _arns(cls, value: list[str]) -> list[str]:
+        for arn in value:
+            if not arn.startswith("arn:aws") or ":iam::" not in arn or ":role/" not in arn:
+                raise ValueError(f"{arn!r} is not an IAM role ARN; allowed: arn:aws:iam::<account>:role/<name>")
+        return value
+
+
+class NetworkConfig(StackModel):
+    """The VPC: created over N availability zones, or an existing one given by id."""
+
+    vpc_cidr: Cidr = "10.40.0.0/16"
+    availability_zones: int = Field(default=3, ge=2, le=6)
+    high_availability_nat: bool = Field(default=False, description="one NAT gateway per AZ instead of one")
+    existing_vpc_id: str | None = None
+    existing_private_subnet_ids: list[str] = Field(default_factory=list)

@@ -1,0 +1,58 @@
+"""GPU node pools: which GPU, which capacity types, and how many GPUs at most."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from ..catalog.gpus import GPU_NAMES, GPU_TYPES, GpuType, InstanceType
+from .base import StackModel
+
+CapacityType = Literal["spot", "on-demand"]
+
+
+class GpuPoolConfig(StackModel):
+    gpu: str
+    capacity_types: list[CapacityType] = Field(default_factory=lambda: ["on-demand"], min_length=1)
+    gpu_limit: int = Field(ge=1, le=1024, description="most GPUs the pool may run at once")
+    instance_types: list[str] = Field(
+        default_factory=list, description="restrict the pool to these instance types (default: every size of the family)"
+    )
+
+    @field_validator("gpu")
+    @classmethod
+    def _known_gpu(cls, value: str) -> str:
+        if value not in GPU_TYPES:
+            raise ValueError(f"{value!r} is not a known GPU; allowed: {', '.join(GPU_NAMES)}")
+        return value
+
+    @field_validator("capacity_types")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("capacity types are listed twice; allowed: spot, on-demand, each at most once")
+        return value
+
+    @model_validator(mode="after")
+    def _instances_of_this_gpu(self) -> "GpuPoolConfig":
+        known = {i.name for i in GPU_TYPES[self.gpu].instances}
+        for name in self.instance_types:
+            if name not in known:
+                raise ValueError(
+                    f"instanceTypes: {name!r} does not carry an {self.gpu}; allowed: {', '.join(sorted(known))}"
+                )
+        return self
+
+    @property
+    def gpu_type(self) -> GpuType:
+        return GPU_TYPES[self.gpu]
+
+    @property
+    def instances(self) -> tuple[InstanceType, ...]:
+        allowed = set(self.instance_types)
+        return tuple(i for i in self.gpu_type.instances if not allowed or i.name in allowed)
+
+    @property
+    def max_gpus_per_node(self) -> int:
+        return max(i.gpus for i in self.instances)

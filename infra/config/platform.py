@@ -1,0 +1,240 @@
+"""The whole stack file as one typed object, plus the checks that need more than one section.
+
+`PlatformConfig` is the single source of truth: renderers and components read only from it (and
+from the per-model facts `ResolvedModel` derives from it, such as the VRAM fit).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+from pydantic import Field
+
+from ..catalog.gpus import GIB, InstanceType
+from ..catalog.models import ModelArchitecture, catalog_model
+from ..catalog.vllm import MANAGED_FLAGS, MANAGED_SHORT_FLAGS, QUANTIZATION, vllm_cli
+from ..sizing import FitInput, FitReport, explain_misfit, fit, tensor_parallel_problem
+from .base import StackModel
+from .budget import BudgetConfig
+from .cluster import ClusterConfig, NetworkConfig
+from .gateway import GatewayConfig
+from .gpu_pools import GpuPoolConfig
+from .models import ModelConfig
+from .observability import ObservabilityConfig
+from .serving import ServingConfig
+from .weights import WeightsConfig
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Issue:
+    path: Path
+    message: str
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """A model with everything derived from the rest of the stack: pool, architecture, fit, defaults."""
+
+    config: ModelConfig
+    index: int
+    pool: GpuPoolConfig
+    architecture: ModelArchitecture
+    fit: FitReport
+    tool_call_parser: str | None
+    reasoning_parser: str | None
+    host_instance: InstanceType  # the cheapest instance of the pool that can host one replica
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def gpus(self) -> int:
+        return self.config.gpus_per_replica
+
+    @property
+    def weights_gib(self) -> float:
+        return self.fit.weights_bytes / GIB
+
+    @property
+    def cpu_request(self) -> str:
+        if self.config.resources.cpu:
+            return self.config.resources.cpu
+        share = self.host_instance.vcpu * self.gpus / self.host_instance.gpus
+        return str(max(1, min(4 * self.gpus, math.floor(share - 0.5))))
+
+    @property
+    def memory_request(self) -> str:
+        if self.config.resources.memory:
+            return self.config.resources.memory
+        share = self.host_instance.memory_gib * self.gpus / self.host_instance.gpus
+        desired = 8 + 2 * self.gpus + math.ceil(self.weights_gib * 0.25)
+        return f"{min(desired, math.floor(share * 0.8))}Gi"
+
+
+class PlatformConfig(StackModel):
+    cluster: ClusterConfig
+    network: NetworkConfig = Field(default_factory=NetworkConfig)
+    gpu_pools: dict[str, GpuPoolConfig] = Field(min_length=1)
+    weights: WeightsConfig = Field(default_factory=WeightsConfig)
+    serving: ServingConfig = Field(default_factory=ServingConfig)
+    models: list[ModelConfig] = Field(default_factory=list)
+    gateway: GatewayConfig = Field(default_factory=GatewayConfig)
+    observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
+    budget: BudgetConfig | None = None
+
+    # ---- derived facts -------------------------------------------------------------------------
+
+    def architecture_of(self, model: ModelConfig) -> ModelArchitecture | None:
+        if model.architecture is not None:
+            return model.architecture
+        entry = catalog_model(model.repository)
+        return entry.architecture if entry else None
+
+    @cached_property
+    def resolved_models(self) -> tuple[ResolvedModel, ...]:
+        """Every model resolved; only valid after `issues()` returned nothing."""
+        return tuple(self._resolve(i, m) for i, m in enumerate(self.models))
+
+    def _resolve(self, index: int, model: ModelConfig) -> ResolvedModel:
+        pool = self.gpu_pools[model.pool]
+        arch = self.architecture_of(model)
+        assert arch is not None
+        entry = catalog_model(model.repository)
+        hosts = [i for i in pool.instances if i.gpus >= model.gpus_per_replica]
+        host = min(hosts, key=lambda i: (i.on_demand_hourly_usd or math.inf, i.gpus))
+        return ResolvedModel(
+            config=model,
+            index=index,
+            pool=pool,
+            architecture=arch,
+            fit=fit(self._fit_input(model, pool, arch)),
+            tool_call_parser=_parser(model.tool_call_parser, entry.tool_call_parser if entry else None),
+            reasoning_parser=_parser(model.reasoning_parser, entry.reasoning_parser if entry else None),
+            host_instance=host,
+        )
+
+    @staticmethod
+    def _fit_input(model: ModelConfig, pool: GpuPoolConfig, arch: ModelArchitecture) -> FitInput:
+        return FitInput(
+            architecture=arch,
+            gpu=pool.gpu_type,
+            gpus=model.gpus_per_replica,
+            quantization=model.quantization,
+            kv_cache_dtype=model.kv_cache_dtype,
+            context_window=model.context_window,
+            memory_utilization=model.gpu_memory_utilization,
+            lora=bool(model.lora_adapters),
+        )
+
+    # ---- checks across sections ----------------------------------------------------------------
+
+    def issues(self) -> list[Issue]:
+        found: list[Issue] = []
+        names = [m.name for m in self.models]
+        adapters = {a.name for m in self.models for a in m.lora_adapters}
+        for i, model in enumerate(self.models):
+            at: Path = ("models", i)
+            if names.count(model.name) > 1:
+                found.append(Issue(at + ("name",), f"{model.name!r} is used by more than one model; names must be unique"))
+            if model.name in adapters:
+                found.append(Issue(at + ("name",), f"{model.name!r} is also a LoRA adapter name; served names must be unique"))
+            found += self._model_issues(at, model)
+        found += self._pool_capacity_issues()
+        return found
+
+    def _model_issues(self, at: Path, model: ModelConfig) -> list[Issue]:
+        pool = self.gpu_pools.get(model.pool)
+        if pool is None:
+            return [Issue(at + ("pool",), f"{model.pool!r} is not a GPU pool of this stack; allowed: {', '.join(self.gpu_pools)}")]
+        arch = self.architecture_of(model)
+        if arch is None:
+            return [Issue(at + ("architecture",), f"{model.repository} is not in the model catalog; declare its "
+                          "architecture (parametersBillion, layers, attentionHeads, kvHeads, headDim, maxContext)")]
+        found: list[Issue] = []
+        found += _parser_issues(at, model)
+        found += _engine_arg_issues(at, model)
+        if model.context_window > arch.max_context:
+            found.append(Issue(at + ("contextWindow",), f"{model.context_window} exceeds the model's maximum context "
+                               f"{arch.max_context}; allowed: 256..{arch.max_context}"))
+        if arch.checkpoint_dtype == "fp8" and model.quantization in ("awq", "gptq"):
+            found.append(Issue(at + ("quantization",), f"{model.repository} is an FP8 checkpoint; allowed: none or fp8"))
+        if model.gpus_per_replica > pool.max_gpus_per_node:
+            found.append(Issue(at + ("gpusPerReplica",), f"{model.gpus_per_replica} GPUs do not fit one node of pool "
+                               f"{model.pool!r} (at most {pool.max_gpus_per_node} {pool.gpu} per node)"))
+            return found
+        problem = tensor_parallel_problem(arch, model.gpus_per_replica)
+        if problem:
+            found.append(Issue(at + ("gpusPerReplica",), problem))
+            return found
+        report = fit(self._fit_input(model, pool, arch))
+        if not report.fits:
+            found.append(Issue(at, f"{model.name!r} {explain_misfit(report)}"))
+        return found
+
+    def _pool_capacity_issues(self) -> list[Issue]:
+        found: list[Issue] = []
+        for pool_name, pool in self.gpu_pools.items():
+            members = [(i, m) for i, m in enumerate(self.models) if m.pool == pool_name]
+            for i, m in members:
+                # A rolling update adds one replica before removing one: keep a surge replica's GPUs free.
+                peak = (m.replicas.max + 1) * m.gpus_per_replica
+                if peak > pool.gpu_limit:
+                    found.append(Issue(("models", i, "replicas", "max"), f"{m.replicas.max} replicas x "
+                                       f"{m.gpus_per_replica} GPUs plus one surge replica need {peak} GPUs, but pool "
+                                       f"{pool_name!r} allows {pool.gpu_limit}; allowed: max <= "
+                                       f"{pool.gpu_limit // m.gpus_per_replica - 1}, or raise gpuPools.{pool_name}.gpuLimit"))
+            floor = sum(m.replicas.min * m.gpus_per_replica for _, m in members)
+            if floor > pool.gpu_limit:
+                found.append(Issue(("gpuPools", pool_name, "gpuLimit"), f"{pool.gpu_limit} GPUs cannot hold the "
+                                   f"minimum replicas of its models ({floor} GPUs); allowed: >= {floor}"))
+        return found
+
+
+def _parser(value: str, default: str | None) -> str | None:
+    if value == "auto":
+        return default
+    return None if value == "none" else value
+
+
+def _parser_issues(at: Path, model: ModelConfig) -> list[Issue]:
+    cli = vllm_cli()
+    found = []
+    for field, value, known in (
+        ("toolCallParser", model.tool_call_parser, cli.tool_call_parsers),
+        ("reasoningParser", model.reasoning_parser, cli.reasoning_parsers),
+    ):
+        if value not in ("auto", "none") and value not in known:
+            found.append(Issue(at + (field,), f"{value!r} is not a parser vLLM {cli.version} registers; allowed: "
+                               f"auto, none, {', '.join(sorted(known))}"))
+    return found
+
+
+def _engine_arg_issues(at: Path, model: ModelConfig) -> list[Issue]:
+    cli = vllm_cli()
+    found = []
+    for j, arg in enumerate(model.engine_args):
+        where = at + ("engineArgs", j)
+        written = arg.split("=", 1)[0]
+        # vLLM accepts --snake_case spellings and dotted sub-keys (--compilation-config.mode): compare
+        # the canonical flag. Unique-prefix abbreviations are rejected below as unknown flags.
+        flag = "--" + written[2:].replace("_", "-").split(".", 1)[0] if written.startswith("--") else written
+        if not flag.startswith("--"):
+            found.append(Issue(where, f"{arg!r} is not a flag; allowed: one '--flag' or '--flag=value' per item"))
+            continue
+        managed = MANAGED_FLAGS.get(flag) or MANAGED_FLAGS.get(MANAGED_SHORT_FLAGS.get(flag, ""))
+        if managed:
+            found.append(Issue(where, f"{flag} is managed by the platform: {managed}"))
+        elif flag in cli.removed_flags:
+            found.append(Issue(where, f"{flag} does not exist in vLLM {cli.version}: {cli.removed_flags[flag]}"))
+        elif flag not in cli.serve_flags:
+            found.append(Issue(where, f"{flag} is not a `vllm serve` flag in vLLM {cli.version}"))
+    return found
+
+
+def quantization_flag(model: ModelConfig) -> str | None:
+    return QUANTIZATION[model.quantization][0]

@@ -1,0 +1,39 @@
+"""Namespace and pinned images of the model-serving layer."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field, field_validator
+
+from ..catalog.vllm import VLLM_IMAGE
+from .base import K8sName, StackModel
+
+# A pinned image names an exact tag (not "latest") or a digest.
+_PINNED = re.compile(r"^[a-z0-9][a-z0-9./_-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$")
+
+PRELOAD_IMAGE = "python:3.12.14-slim-bookworm"
+
+
+def check_pinned_image(value: str) -> str:
+    tag = value.rsplit("/", 1)[-1]
+    if not _PINNED.match(value) or ("@sha256:" not in value and ":" not in tag):
+        raise ValueError(f"{value!r} is not pinned; allowed: an image with an exact tag or an @sha256 digest")
+    if tag.split("@")[0].endswith(":latest"):
+        raise ValueError(f"{value!r} uses 'latest'; allowed: an exact version tag or an @sha256 digest")
+    return value
+
+
+class ImagesConfig(StackModel):
+    vllm: str = VLLM_IMAGE
+    preload: str = PRELOAD_IMAGE
+
+    @field_validator("vllm", "preload")
+    @classmethod
+    def _pinned(cls, value: str) -> str:
+        return check_pinned_image(value)
+
+
+class ServingConfig(StackModel):
+    namespace: K8sName = "llm"
+    images: ImagesConfig = Field(default_factory=ImagesConfig)

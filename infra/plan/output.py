@@ -1,0 +1,87 @@
+"""Files the plan writes: one YAML manifest per Kubernetes object, and the machine-readable plan."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import yaml
+
+from .runner import Plan
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str(dumper: yaml.SafeDumper, value: str):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def manifest_path(root: Path, obj: dict) -> Path:
+    meta = obj.get("metadata", {})
+    folder = meta.get("namespace") or "_cluster"
+    return root / folder / f"{obj['kind'].lower()}-{meta['name']}.yaml"
+
+
+def write_manifests(plan: Plan, root: Path) -> list[Path]:
+    if root.exists():
+        shutil.rmtree(root)
+    written = []
+    for obj in plan.kubernetes_objects():
+        path = manifest_path(root, obj)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.dump(obj, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=120))
+        written.append(path)
+    return written
+
+
+def plan_document(plan: Plan, validation: list[str]) -> dict:
+    return {
+        "stack": plan.stack,
+        "stackFile": plan.stack_file.display_path,
+        "project": plan.stack_file.project,
+        "resources": [
+            {
+                "urn": r.urn,
+                "type": r.type,
+                "name": r.name,
+                "parent": r.parent,
+                "custom": r.custom,
+                "provider": r.provider,
+                "dependencies": r.dependencies,
+                "protect": r.protect,
+                "retainOnDelete": r.retain_on_delete,
+                "deleteBeforeReplace": r.delete_before_replace,
+                "aliases": r.aliases,
+                "inputs": r.inputs,
+            }
+            for r in plan.resources
+        ],
+        "models": [
+            {
+                "name": m.name,
+                "pool": m.config.pool,
+                "gpu": m.pool.gpu,
+                "gpusPerReplica": m.gpus,
+                "weightsBytes": round(m.fit.weights_bytes),
+                "kvBytesPerToken": m.fit.kv_bytes_per_token,
+                "kvBudgetBytes": round(m.fit.kv_budget_bytes),
+                "kvTokens": m.fit.kv_tokens,
+                "fullContextSequences": m.fit.full_context_sequences,
+                "hostInstance": m.host_instance.name,
+            }
+            for m in plan.platform.resolved_models
+        ],
+        "validation": validation,
+    }
+
+
+def write_json(plan: Plan, validation: list[str], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(plan_document(plan, validation), indent=2, sort_keys=False) + "\n")

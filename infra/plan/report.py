@@ -1,0 +1,128 @@
+"""Human-readable plan: a preview-like resource tree, counts, and the per-model fit table."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..render.weight_store import bucket_name
+from ..sizing import gib
+from .mocks import Registration
+from .runner import Plan
+
+GREEN, BOLD, DIM, RESET = "\033[32m", "\033[1m", "\033[2m", "\033[0m"
+
+
+def _k8s_label(r: Registration) -> str:
+    meta = r.inputs.get("metadata") or {}
+    kind = r.inputs.get("kind")
+    if not kind:
+        return ""
+    ns = meta.get("namespace")
+    return f"{kind} {ns + '/' if ns else ''}{meta.get('name', '')}"
+
+
+def tree_lines(plan: Plan, color: bool = False) -> list[str]:
+    """Every resource under its parent, children in name order (registration order is not stable)."""
+    children: dict[str | None, list[Registration]] = {}
+    for r in plan.resources:
+        children.setdefault(r.parent, []).append(r)
+    urns = {r.urn for r in plan.resources}
+    rows: list[tuple[str, str, str]] = [("pulumi:pulumi:Stack", f"{plan.stack_file.project}-{plan.stack}", "")]
+
+    def walk(nodes: list[Registration], prefix: str) -> None:
+        nodes = sorted(nodes, key=lambda r: (r.custom, r.name))
+        for i, r in enumerate(nodes):
+            last = i == len(nodes) - 1
+            flags = [f for f, on in (("protected", r.protect), ("retained on delete", r.retain_on_delete),
+                                     ("delete-before-replace", r.delete_before_replace)) if on]
+            detail = _k8s_label(r)
+            suffix = (f"  ({detail})" if detail else "") + (f"  [{', '.join(flags)}]" if flags else "")
+            rows.append((f"{prefix}{'└─ ' if last else '├─ '}{r.type}", r.name, suffix))
+            walk(children.get(r.urn, []), prefix + ("   " if last else "│  "))
+
+    walk([r for r in plan.resources if r.parent not in urns], "")
+    width = max(len(label) for label, _, _ in rows) + 2
+    plus = f"{GREEN}+{RESET}" if color else "+"
+    return [f"  {plus} {label.ljust(width)}{name}{suffix}" for label, name, suffix in rows]
+
+
+def count_lines(plan: Plan) -> list[str]:
+    total = len(plan.resources)
+    by_type = Counter(r.type for r in plan.resources)
+    lines = [f"Resources: {total} to create"]
+    for t, n in sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"    {n:>4}  {t}")
+    return lines
+
+
+def fit_lines(plan: Plan) -> list[str]:
+    header = ("MODEL", "GPUS/REPLICA", "QUANT", "WEIGHTS", "KV/TOKEN", "KV BUDGET", "CONTEXT", "FULL-CTX SEQS",
+              "MAX SEQS", "REPLICAS", "HOST")
+    rows = [header]
+    for m in plan.platform.resolved_models:
+        f = m.fit
+        rows.append((
+            m.name,
+            f"{m.gpus} x {m.pool.gpu}",
+            m.config.quantization + ("" if m.config.kv_cache_dtype == "auto" else f", kv {m.config.kv_cache_dtype}"),
+            gib(f.weights_bytes),
+            f"{f.kv_bytes_per_token / 1024:.0f} KiB",
+            gib(f.kv_budget_bytes),
+            str(m.config.context_window),
+            str(f.full_context_sequences),
+            str(m.config.max_num_seqs),
+            f"{m.config.replicas.min}-{m.config.replicas.max}",
+            m.host_instance.name,
+        ))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    out = ["Model fit (per replica, at each model's gpuMemoryUtilization):"]
+    for row in rows:
+        out.append("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+    for m in plan.platform.resolved_models:
+        if m.fit.full_context_sequences < m.config.max_num_seqs:
+            out.append(f"  note: {m.name}: KV cache holds {m.fit.kv_tokens:,} tokens, {m.fit.full_context_sequences} "
+                       f"full-context sequences; maxNumSeqs {m.config.max_num_seqs} relies on shorter requests "
+                       "(vLLM queues or preempts the rest).")
+        if m.config.quantization == "fp8" and not m.pool.gpu_type.fp8_compute:
+            out.append(f"  note: {m.name}: {m.pool.gpu} has no FP8 compute; vLLM runs FP8 weights as W8A16 (FP8-Marlin).")
+    return out
+
+
+def context_lines(plan: Plan) -> list[str]:
+    p = plan.platform
+    mode = "existing cluster" if p.cluster.existing else "cluster"
+    return [
+        f"Target: {mode} {p.cluster.name} (Kubernetes {p.cluster.kubernetes_version}), namespace {p.serving.namespace}, "
+        f"weights in s3://{bucket_name(p, plan.stack)}/{p.weights.prefix}/ via {p.weights.loader}",
+        "Not in this plan yet: the AWS layer (VPC, EKS, Karpenter GPU pools, S3 weight store) and the gateway and "
+        "observability services; the models below are rendered against a cluster looked up by name.",
+    ]
+
+
+def render_text(plan: Plan, validation: list[str], manifests_dir: str | None, color: bool = False) -> str:
+    b, r = (BOLD, RESET) if color else ("", "")
+    parts = [
+        f"{b}llm-platform plan{r}: stack {plan.stack} ({plan.stack_file.display_path}), rendered offline under Pulumi mocks",
+        "",
+        *context_lines(plan),
+        "",
+        *tree_lines(plan, color),
+        "",
+        *count_lines(plan),
+        "",
+        *fit_lines(plan),
+        "",
+    ]
+    objects = len(plan.kubernetes_objects())
+    version = plan.platform.cluster.kubernetes_version
+    if validation:
+        parts.append(f"Validation: {len(validation)} problem(s) in {objects} Kubernetes objects (Kubernetes {version} "
+                     "schemas and pinned CRDs):")
+        parts += [f"  {line}" for line in validation]
+    else:
+        parts.append(f"Validation: {objects} Kubernetes objects valid against the Kubernetes {version} schemas "
+                     "(strict) and the pinned CRDs.")
+    if manifests_dir:
+        parts.append(f"Manifests: {objects} objects written to {manifests_dir}/")
+    return "\n".join(parts)
+

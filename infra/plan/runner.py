@@ -1,0 +1,73 @@
+"""Run the real program under Pulumi's mocks and collect what it registers."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import pulumi
+
+from ..config import PlatformConfig
+from ..program import build
+from ..stack_file import StackFile, platform_config
+from .mocks import PlanMocks, PlanMonitor, Registration
+
+
+@dataclass
+class Plan:
+    stack_file: StackFile
+    platform: PlatformConfig
+    resources: list[Registration] = field(default_factory=list)
+
+    @property
+    def stack(self) -> str:
+        return self.stack_file.stack
+
+    def kubernetes_objects(self) -> list[dict]:
+        return [obj for r in self.resources if (obj := kubernetes_object(r)) is not None]
+
+
+def normalize(value):
+    """Undo the protobuf round trip: integral floats back to ints, recursively."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: normalize(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [normalize(v) for v in value]
+    return value
+
+
+def kubernetes_object(resource: Registration) -> dict | None:
+    inputs = resource.inputs
+    if not resource.custom or not resource.type.startswith("kubernetes:") or "kind" not in inputs:
+        return None
+    obj = {"apiVersion": inputs["apiVersion"], "kind": inputs["kind"]}
+    obj.update({k: v for k, v in inputs.items() if k not in obj})
+    return obj
+
+
+def load_plan_config(stack_file: StackFile) -> PlatformConfig:
+    """Validate first: a config error stops the plan before anything is registered."""
+    return platform_config(stack_file.values, stack_file.display_path, stack_file.project)
+
+
+def run_plan(stack_file: StackFile, platform: PlatformConfig | None = None) -> Plan:
+    platform = platform or load_plan_config(stack_file)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    mocks = PlanMocks()
+    monitor = PlanMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=stack_file.project, stack=stack_file.stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(stack_file.values, stack_file.secret_keys)
+    region = stack_file.values.get("aws:region", "us-east-1")
+    try:
+        pulumi.runtime.test(lambda: build(platform, stack_file.stack, region=region))()
+    finally:
+        pulumi.runtime.reset_options()
+        pulumi.runtime.set_all_config({})
+        loop.close()
+        asyncio.set_event_loop(None)
+    for r in monitor.registrations:
+        r.inputs = normalize(r.inputs)
+    return Plan(stack_file=stack_file, platform=platform, resources=monitor.registrations)

@@ -1,0 +1,1 @@
+"""Pure renderers: typed config in, Kubernetes objects out as plain dicts. No Pulumi here."""

@@ -1,0 +1,67 @@
+"""How a model is reached: its Service, and a NetworkPolicy admitting only the gateway and the
+metrics scraper, with egress only for what the weight loader needs."""
+
+from __future__ import annotations
+
+from ..catalog.vllm import VLLM_PORT
+from ..config import PlatformConfig, ResolvedModel
+from .labels import metadata, model_labels, model_selector
+
+POD_IDENTITY_AGENT = "169.254.170.23/32"  # EKS Pod Identity agent (credentials for S3 streaming)
+
+
+def render_service(platform: PlatformConfig, model: ResolvedModel) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": metadata(model.name, platform.serving.namespace, model_labels(model)),
+        "spec": {
+            "type": "ClusterIP",
+            "selector": model_selector(model),
+            "ports": [{"name": "http", "port": VLLM_PORT, "targetPort": "http", "protocol": "TCP"}],
+        },
+    }
+
+
+def dns_egress() -> dict:
+    return {
+        "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+    }
+
+
+def https_egress_outside_cluster() -> dict:
+    return {
+        "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]}}],
+        "ports": [{"protocol": "TCP", "port": 443}],
+    }
+
+
+def pod_identity_egress() -> dict:
+    return {"to": [{"ipBlock": {"cidr": POD_IDENTITY_AGENT}}], "ports": [{"protocol": "TCP", "port": 80}]}
+
+
+def _namespace_peer(namespace: str, pod_labels: dict[str, str]) -> dict:
+    return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}},
+            "podSelector": {"matchLabels": pod_labels}}
+
+
+def render_network_policy(platform: PlatformConfig, model: ResolvedModel) -> dict:
+    gateway = _namespace_peer(platform.gateway.namespace,
+                              {"gateway.envoyproxy.io/owning-gateway-name": platform.gateway.name})
+    scraper = _namespace_peer(platform.observability.namespace, {"app.kubernetes.io/name": "vmagent"})
+    egress = [dns_egress()]
+    if platform.weights.loader == "streamer":
+        egress += [https_egress_outside_cluster(), pod_identity_egress()]
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": metadata(model.name, platform.serving.namespace, model_labels(model)),
+        "spec": {
+            "podSelector": {"matchLabels": model_selector(model)},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"from": [gateway, scraper], "ports": [{"protocol": "TCP", "port": VLLM_PORT}]}],
+            "egress": egress,
+        },
+    }

@@ -1,0 +1,28 @@
+"""How long a replica may take from container start to serving, and a preload Job to finish.
+
+Estimates, deliberately generous (twice the expected time), from the figures in
+vllm-gpu-aws-facts.md section 2.3: ~120 s of engine start-up (profiling, torch.compile, CUDA
+graphs; more with tensor parallelism) plus weight loading at ~250 MiB/s from the S3 Files mount or
+~1 GiB/s with the S3 streamer.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..config import PlatformConfig, ResolvedModel
+
+LOAD_SECONDS_PER_GIB = {"s3files": 4.0, "streamer": 1.0}
+PROBE_PERIOD_SECONDS = 10
+
+
+def startup_budget_seconds(platform: PlatformConfig, model: ResolvedModel) -> int:
+    engine = 120 + (60 if model.gpus > 1 else 0)
+    load = model.weights_gib * LOAD_SECONDS_PER_GIB[platform.weights.loader]
+    budget = 2 * (engine + load)
+    return int(min(3600, max(600, math.ceil(budget / 60) * 60)))
+
+
+def preload_deadline_seconds(weights_gib: float) -> int:
+    """Downloading from the Hugging Face Hub at a conservative ~50 MiB/s, plus an hour of slack."""
+    return int(3600 + math.ceil(weights_gib * 1024 / 50))

@@ -1,0 +1,100 @@
+"""The preload Job for one `repository@revision`: download from the Hugging Face Hub into the weight
+store once, write an integrity manifest, then a completion marker that model pods wait for.
+
+The Job is named after the weights, so a new revision is a new Job (Job specs are immutable) and
+models sharing weights share the Job. It has no TTL: a Job deleted by the TTL controller would be
+re-created on the next `pulumi up`. Re-running it is cheap anyway: the script exits at once when
+the marker and manifest are already there.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from ..config import PlatformConfig
+from .labels import metadata, preload_labels
+from .model_workload import RESTRICTED_CONTAINER, TOOLS_CONFIGMAP, TOOLS_PATH, UID
+from .startup_budget import preload_deadline_seconds
+from .weight_store import WeightRef, location
+
+SERVICE_ACCOUNT = "weight-preload"
+HF_TOKEN_SECRET = "hugging-face-token"  # synced from AWS Secrets Manager (weights.huggingFaceTokenSecret)
+# The script's dependencies, installed with --no-deps at these exact versions (the complete closure
+# for Python 3.12, amd64 and arm64) before it runs: the image is a plain pinned Python.
+PRELOAD_PACKAGES = (
+    "huggingface_hub==2.4.0", "hf-xet==1.8.0", "boto3==1.44.5", "botocore==1.44.5", "s3transfer==0.19.3",
+    "PyYAML==6.0.3", "anyio==4.16.0", "click==8.5.1", "filelock==4.2.11", "fsspec==2026.9.0", "h11==0.16.0",
+    "httpcore2==2.16.2", "httpx2==2.16.2", "idna==3.20", "jmespath==1.1.0", "packaging==26.3",
+    "python-dateutil==2.9.0.post0", "six==1.17.0", "tqdm==4.70.1", "truststore==0.10.5",
+    "typing_extensions==4.16.0", "urllib3==2.8.0",
+)
+SCRATCH = "/scratch"
+
+
+def render_preload_job(platform: PlatformConfig, stack: str, ref: WeightRef, weights_gib: float) -> dict:
+    streamer = platform.weights.loader == "streamer"
+    install = (
+        f"pip install --quiet --no-cache-dir --disable-pip-version-check --no-deps --target /tmp/pydeps "
+        f"{' '.join(shlex.quote(p) for p in PRELOAD_PACKAGES)} && "
+        f"PYTHONPATH=/tmp/pydeps exec python3 {TOOLS_PATH}/preload.py"
+    )
+    env = [
+        {"name": "REPOSITORY", "value": ref.repository},
+        {"name": "REVISION", "value": ref.revision},
+        {"name": "TARGET", "value": location(platform, stack, ref)},
+        {"name": "HOME", "value": "/tmp"},
+        {"name": "HF_HOME", "value": "/tmp/huggingface"},  # hf_xet keeps a chunk cache here
+        {"name": "HF_HUB_DISABLE_PROGRESS_BARS", "value": "1"},
+        {"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": HF_TOKEN_SECRET, "key": "token", "optional": True}}},
+    ]
+    mounts = [{"name": "tools", "mountPath": TOOLS_PATH, "readOnly": True}, {"name": "tmp", "mountPath": "/tmp"}]
+    volumes = [
+        {"name": "tools", "configMap": {"name": TOOLS_CONFIGMAP, "defaultMode": 0o444}},
+        {"name": "tmp", "emptyDir": {"sizeLimit": "8Gi"}},
+    ]
+    if streamer:
+        env.append({"name": "STAGING_DIR", "value": SCRATCH})
+        mounts.append({"name": "scratch", "mountPath": SCRATCH})
+        volumes.append({"name": "scratch", "emptyDir": {"sizeLimit": f"{int(weights_gib * 1.2) + 10}Gi"}})
+    else:
+        mounts.append({"name": "weights", "mountPath": "/models"})
+        volumes.append({"name": "weights", "persistentVolumeClaim": {"claimName": platform.weights.volume_claim_name}})
+    labels = preload_labels()
+    annotations = {"llm-platform.io/weights": ref.key}
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": metadata(ref.job_name, platform.serving.namespace, labels, annotations),
+        "spec": {
+            "backoffLimit": 4,
+            "parallelism": 1,  # one writer per weight set
+            "activeDeadlineSeconds": preload_deadline_seconds(weights_gib),
+            "template": {
+                "metadata": {"labels": labels, "annotations": annotations},
+                "spec": {
+                    "serviceAccountName": SERVICE_ACCOUNT,
+                    "automountServiceAccountToken": False,
+                    "enableServiceLinks": False,
+                    "restartPolicy": "Never",
+                    "nodeSelector": {"kubernetes.io/os": "linux"},  # no GPU toleration: runs on CPU nodes
+                    "securityContext": {
+                        "runAsNonRoot": True, "runAsUser": UID, "runAsGroup": UID, "fsGroup": UID,
+                        "seccompProfile": {"type": "RuntimeDefault"},
+                    },
+                    "containers": [
+                        {
+                            "name": "preload",
+                            "image": platform.serving.images.preload,
+                            "imagePullPolicy": "IfNotPresent",
+                            "command": ["sh", "-c", install],
+                            "env": env,
+                            "resources": {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"memory": "4Gi"}},
+                            "securityContext": RESTRICTED_CONTAINER,
+                            "volumeMounts": mounts,
+                        }
+                    ],
+                    "volumes": volumes,
+                },
+            },
+        },
+    }

@@ -1,0 +1,110 @@
+"""Reading a stack file the way the Pulumi CLI does, and turning its config into `PlatformConfig`.
+
+The CLI resolves `stacks/Pulumi.<stack>.yaml` through Pulumi.yaml's `stackConfigDir`, qualifies
+keys without a namespace with the project name, and hands the program every value as a string:
+objects and lists JSON-encoded, booleans as "true"/"false". `load_stack_file` reproduces that so
+the offline plan feeds the program exactly what `pulumi up` would.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from .config import ConfigError, PlatformConfig
+from .config.errors import format_path, from_validation_error
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SECRET_PLACEHOLDER = "[secret]"
+
+
+@dataclass(frozen=True)
+class StackFile:
+    path: Path
+    stack: str
+    project: str
+    values: dict[str, str]
+    secret_keys: list[str] = field(default_factory=list)
+
+    @property
+    def display_path(self) -> str:
+        try:
+            return str(self.path.resolve().relative_to(Path.cwd().resolve()))
+        except ValueError:
+            return str(self.path)
+
+
+def read_project(root: Path = REPO_ROOT) -> dict:
+    return yaml.safe_load((root / "Pulumi.yaml").read_text())
+
+
+def stack_file_path(stack: str, root: Path = REPO_ROOT) -> Path:
+    project = read_project(root)
+    return root / project.get("stackConfigDir", ".") / f"Pulumi.{stack}.yaml"
+
+
+def stack_name_from_path(path: Path) -> str:
+    name = path.name
+    for ext in (".yaml", ".yml"):
+        if name.startswith("Pulumi.") and name.endswith(ext) and len(name) > len("Pulumi.") + len(ext):
+            return name[len("Pulumi.") : -len(ext)]
+    raise ConfigError([f"{path}: a stack file must be named Pulumi.<stack>.yaml"])
+
+
+def load_stack_file(path: Path, project: str | None = None) -> StackFile:
+    stack = stack_name_from_path(path)
+    project = project or read_project()["name"]
+    if not path.is_file():
+        raise ConfigError([f"{path}: no such stack file"])
+    try:
+        doc = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError([f"{path}: not valid YAML{where}: {problem}"]) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("config", {}), dict):
+        raise ConfigError([f"{path}: config: must be a mapping of settings"])
+    values: dict[str, str] = {}
+    secrets: list[str] = []
+    for key, value in (doc.get("config") or {}).items():
+        full = key if ":" in str(key) else f"{project}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            values[full] = SECRET_PLACEHOLDER
+            secrets.append(full)
+        elif isinstance(value, (dict, list)):
+            values[full] = json.dumps(value)
+        elif isinstance(value, bool):
+            values[full] = "true" if value else "false"
+        else:
+            values[full] = "" if value is None else str(value)
+    return StackFile(path=path, stack=stack, project=project, values=values, secret_keys=secrets)
+
+
+def platform_config(values: Mapping[str, str], source: str, project: str) -> PlatformConfig:
+    """Validate the project's config values; raise ConfigError naming `source` and the field path."""
+    prefix = f"{project}:"
+    raw: dict[str, object] = {}
+    for key, value in values.items():
+        if key.startswith(prefix):
+            raw[key[len(prefix) :]] = _decode(value)
+    try:
+        config = PlatformConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise from_validation_error(exc, source, project, PlatformConfig) from None
+    issues = config.issues()
+    if issues:
+        raise ConfigError([f"{source}: {format_path(project, i.path)}: {i.message}" for i in issues])
+    return config
+
+
+def _decode(value: str) -> object:
+    try:
+        return json.loads(value)
+    except (json.JSONDecodeError, TypeError):
+        return value

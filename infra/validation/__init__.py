@@ -1,0 +1,1 @@
+"""Offline validation of rendered Kubernetes objects against pinned, vendored schemas."""

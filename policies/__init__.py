@@ -1,0 +1,1 @@
+"""Policy-as-code rules for llm-platform (CrossGuard). The rules land with the policy issue."""
