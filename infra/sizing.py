@@ -116,7 +116,7 @@ def alternatives(inp: FitInput) -> list[str]:
         if gpu.memory_mib <= inp.gpu.memory_mib or gpu.max_gpus_per_instance < inp.gpus:
             continue
         if fit(_with(inp, gpu=gpu)).fits:
-            found.append(f"a {gpu.name} pool ({inp.gpus} x {gpu.name}, {gpu.memory_gib:.0f} GiB each)")
+            found.append(f"a pool of {gpu.name} ({inp.gpus} x {gpu.name}, {gpu.memory_gib:.0f} GiB each)")
             break
     if inp.quantization == "none" and inp.architecture.checkpoint_dtype == "bf16":
         if fit(_with(inp, quantization="fp8")).fits:

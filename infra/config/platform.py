@@ -185,7 +185,7 @@ class PlatformConfig(StackModel):
                 peak = (m.replicas.max + 1) * m.gpus_per_replica
                 if peak > pool.gpu_limit:
                     found.append(Issue(("models", i, "replicas", "max"), f"{m.replicas.max} replicas x "
-                                       f"{m.gpus_per_replica} GPUs plus one surge replica need {peak} GPUs, but pool "
+                                       f"{m.gpus_per_replica} GPU(s) plus one surge replica need {peak} GPUs, but pool "
                                        f"{pool_name!r} allows {pool.gpu_limit}; allowed: max <= "
                                        f"{pool.gpu_limit // m.gpus_per_replica - 1}, or raise gpuPools.{pool_name}.gpuLimit"))
             floor = sum(m.replicas.min * m.gpus_per_replica for _, m in members)

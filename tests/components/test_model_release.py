@@ -1,0 +1,84 @@
+"""ModelRelease, WeightPreload and ServingNamespace under Pulumi mocks: what they register, how."""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.model_release import ModelRelease, ModelReleaseArgs
+from components.serving_namespace import ServingNamespace, ServingNamespaceArgs
+from components.weight_preload import WeightPreload, WeightPreloadArgs
+from infra.render.model_workload import weight_refs
+from infra.stack_file import load_stack_file, platform_config
+from tests.conftest import ROOT
+
+
+def dev_platform():
+    stack = load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml")
+    return platform_config(stack.values, "dev", "llm-platform")
+
+
+def by_name(monitor, name):
+    return next(r for r in monitor.registrations if r.name == name)
+
+
+def register(construct):
+    """Run `construct` as a Pulumi program; returns once every registration has completed."""
+    pulumi.runtime.test(construct)()
+
+
+def test_model_release_registers_each_child_under_itself(pulumi_mocks):
+    platform = dev_platform()
+    model = platform.resolved_models[0]
+    endpoints = []
+    register(lambda: ModelRelease(model.name, ModelReleaseArgs(platform=platform, stack="dev", model=model,
+                                                               tools_digest="x")).endpoint.apply(endpoints.append))
+    endpoint = endpoints[0]
+    component = by_name(pulumi_mocks, "qwen-coder")
+    assert component.type == "llm-platform:serving:ModelRelease" and not component.custom
+    children = [r for r in pulumi_mocks.registrations if r.parent == component.urn]
+    assert sorted(c.name for c in children) == sorted(
+        f"qwen-coder-{s}" for s in
+        ("service-account", "deployment", "service", "pdb", "network-policy", "scaled-object",
+         "service-scrape", "rule")
+    )
+    kinds = {c.inputs["kind"] for c in children}
+    assert kinds == {"ServiceAccount", "Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy",
+                     "ScaledObject", "VMServiceScrape", "VMRule"}
+    scaled = by_name(pulumi_mocks, "qwen-coder-scaled-object")
+    assert scaled.type == "kubernetes:keda.sh/v1alpha1:ScaledObject"
+    assert by_name(pulumi_mocks, "qwen-coder-deployment").urn in scaled.dependencies
+    assert endpoint == "http://qwen-coder.llm.svc.cluster.local:8000/v1"
+
+
+def test_deployment_waits_for_its_preload_job(pulumi_mocks):
+    platform = dev_platform()
+    model = platform.resolved_models[0]
+    ref = weight_refs(model)[0]
+
+    def construct():
+        preload = WeightPreload(ref.job_name, WeightPreloadArgs(platform=platform, stack="dev", weights=ref,
+                                                                weights_gib=7.1))
+        ModelRelease(model.name, ModelReleaseArgs(platform=platform, stack="dev", model=model, tools_digest="x",
+                                                  preloads=(preload.job,)))
+
+    register(construct)
+    job = by_name(pulumi_mocks, f"{ref.job_name}-job")
+    deployment = by_name(pulumi_mocks, "qwen-coder-deployment")
+    assert job.delete_before_replace
+    assert job.urn in deployment.dependencies
+    # only the Deployment waits for weights; the Service etc. may exist before
+    assert job.urn not in by_name(pulumi_mocks, "qwen-coder-service").dependencies
+    assert job.parent == by_name(pulumi_mocks, ref.job_name).urn
+
+
+def test_serving_namespace_children_wait_for_the_namespace(pulumi_mocks):
+    platform = dev_platform()
+    names = []
+    register(lambda: ServingNamespace("serving", ServingNamespaceArgs(platform=platform)).namespace.apply(names.append))
+    namespace = names[0]
+    assert namespace == "llm"
+    ns = by_name(pulumi_mocks, "serving-namespace")
+    others = [r for r in pulumi_mocks.registrations if r.name.startswith("serving-") and r is not ns]
+    assert {r.inputs["kind"] for r in others} == {"NetworkPolicy", "ServiceAccount", "ConfigMap",
+                                                  "PersistentVolumeClaim"}
+    assert all(ns.urn in r.dependencies for r in others)

@@ -1,0 +1,36 @@
+"""Test hygiene for Pulumi: a fresh event loop per test and no global state leaking between tests."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pulumi
+import pytest
+
+from infra.plan.mocks import PlanMocks, PlanMonitor
+from infra.stack_file import load_stack_file
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def fresh_event_loop():
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def pulumi_mocks():
+    """Mocks for one test (preview=False so every output resolves); state is reset afterwards."""
+    stack = load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml")
+    mocks = PlanMocks()
+    monitor = PlanMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project="llm-platform", stack="dev", preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(stack.values, stack.secret_keys)
+    yield monitor
+    pulumi.runtime.reset_options()
+    pulumi.runtime.set_all_config({})

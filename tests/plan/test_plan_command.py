@@ -1,0 +1,103 @@
+"""`python -m infra plan` end to end: the real program under mocks, on the reference stacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from infra.cli import main
+from infra.plan.runner import run_plan
+from infra.stack_file import load_stack_file
+from infra.validation.k8s_schema import validate_object
+from tests.conftest import ROOT
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_reference_stacks_plan_validate_and_write_every_manifest(stack, tmp_path, capsys):
+    assert main(["plan", "--stack", stack, "--out", str(tmp_path), "--json", str(tmp_path / "plan.json")]) == 0
+    printed = capsys.readouterr().out
+    document = json.loads((tmp_path / "plan.json").read_text())
+    objects = [r for r in document["resources"] if r["type"].startswith("kubernetes:") and "kind" in r["inputs"]]
+    manifests = sorted((tmp_path / stack / "manifests").rglob("*.yaml"))
+    assert len(manifests) == len(objects) > 10
+    for path in manifests:
+        obj = yaml.safe_load(path.read_text())
+        assert validate_object(obj, "1.34") == [], path
+    assert f"Resources: {len(document['resources'])} to create" in printed
+    assert "valid against the Kubernetes 1.34 schemas" in printed
+    for model in document["models"]:
+        assert model["fullContextSequences"] >= 1
+        assert model["name"] in printed
+    every_urn = {r["urn"] for r in document["resources"]}
+    for r in document["resources"]:
+        assert r["parent"] is None or r["parent"] in every_urn or r["parent"].endswith(f"::llm-platform-{stack}")
+
+
+def test_plan_of_dev_shows_one_release_with_its_preload(capsys):
+    assert main(["plan", "--stack", "dev", "--no-manifests"]) == 0
+    out = capsys.readouterr().out
+    assert "llm-platform:serving:ModelRelease" in out and "qwen-coder-deployment" in out
+    assert "llm-platform:weights:WeightPreload" in out
+    assert "qwen-coder  1 x L4" in out
+
+
+def _write_broken(tmp_path: Path, mutate) -> Path:
+    doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())
+    mutate(doc["config"])
+    path = tmp_path / "Pulumi.broken.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def test_broken_field_fails_with_one_line_and_writes_nothing(tmp_path):
+    path = _write_broken(tmp_path, lambda c: c["llm-platform:models"][0].update(revision="main"))
+    out_dir = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "infra", "plan", "--stack-file", str(path), "--out", str(out_dir)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ") and str(path) in lines[0]
+    assert "llm-platform:models[0].revision" in lines[0] and "40-character" in lines[0]
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert not out_dir.exists()
+
+
+def test_a_model_that_does_not_fit_fails_before_planning(tmp_path):
+    path = _write_broken(tmp_path, lambda c: c["llm-platform:models"][0].update(
+        repository="Qwen/Qwen2.5-14B-Instruct", quantization="none"))
+    assert main(["plan", "--stack-file", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert not (tmp_path / "out").exists()
+
+
+def _inputs_by_urn(path: Path) -> dict[str, dict]:
+    plan = run_plan(load_stack_file(path))
+    return {r.urn: r.inputs for r in plan.resources}
+
+
+def test_swapping_one_models_revision_touches_only_that_model(tmp_path):
+    doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())
+    base = tmp_path / "Pulumi.prod.yaml"
+    base.write_text(yaml.safe_dump(doc))
+    swapped_doc = yaml.safe_load(yaml.safe_dump(doc))
+    model = next(m for m in swapped_doc["config"]["llm-platform:models"] if m["name"] == "qwen3-8b")
+    model["revision"] = "0" * 40
+    swapped = tmp_path / "swap" / "Pulumi.prod.yaml"
+    swapped.parent.mkdir()
+    swapped.write_text(yaml.safe_dump(swapped_doc))
+
+    before, after = _inputs_by_urn(base), _inputs_by_urn(swapped)
+    changed = {u for u in before.keys() & after.keys() if before[u] != after[u]}
+    added, removed = after.keys() - before.keys(), before.keys() - after.keys()
+
+    assert all(u.endswith("::qwen3-8b-deployment") for u in changed), changed
+    assert changed, "the Deployment must change"
+    assert added and all("preload-qwen3-8b-00000000" in u for u in added), added
+    assert removed and all("preload-qwen3-8b-b968826d" in u for u in removed), removed
