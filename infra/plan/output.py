@@ -23,6 +23,19 @@ def _str(dumper: yaml.SafeDumper, value: str):
 _Dumper.add_representer(str, _str)
 
 
+_FIRST = ("apiVersion", "kind", "metadata", "name", "namespace", "labels", "annotations", "spec", "data", "type")
+
+
+def canonical(value):
+    """Stable, readable key order (the engine's inputs arrive in no particular order)."""
+    if isinstance(value, dict):
+        keys = sorted(value, key=lambda k: (_FIRST.index(k) if k in _FIRST else len(_FIRST), k))
+        return {k: canonical(value[k]) for k in keys}
+    if isinstance(value, list):
+        return [canonical(v) for v in value]
+    return value
+
+
 def manifest_path(root: Path, obj: dict) -> Path:
     meta = obj.get("metadata", {})
     folder = meta.get("namespace") or "_cluster"
@@ -36,7 +49,7 @@ def write_manifests(plan: Plan, root: Path) -> list[Path]:
     for obj in plan.kubernetes_objects():
         path = manifest_path(root, obj)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.dump(obj, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=120))
+        path.write_text(yaml.dump(canonical(obj), Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=120))
         written.append(path)
     return written
 
@@ -59,7 +72,7 @@ def plan_document(plan: Plan, validation: list[str]) -> dict:
                 "retainOnDelete": r.retain_on_delete,
                 "deleteBeforeReplace": r.delete_before_replace,
                 "aliases": r.aliases,
-                "inputs": r.inputs,
+                "inputs": canonical(r.inputs),
             }
             for r in plan.resources
         ],

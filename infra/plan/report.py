@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..render.model_workload import weight_refs
 from ..render.weight_store import bucket_name
 from ..sizing import gib
 from .mocks import Registration
@@ -83,6 +84,11 @@ def fit_lines(plan: Plan) -> list[str]:
             out.append(f"  note: {m.name}: KV cache holds {m.fit.kv_tokens:,} tokens, {m.fit.full_context_sequences} "
                        f"full-context sequences; maxNumSeqs {m.config.max_num_seqs} relies on shorter requests "
                        "(vLLM queues or preempts the rest).")
+        preloaded = {r for o in plan.platform.resolved_models if o.config.preload for r in weight_refs(o)}
+        missing = [r.key for r in weight_refs(m) if r not in preloaded]
+        if missing:
+            out.append(f"  note: {m.name}: nothing preloads {', '.join(missing)}; its pods wait until those "
+                       "weights and their completion marker are in the weight store.")
         if m.config.quantization == "fp8" and not m.pool.gpu_type.fp8_compute:
             out.append(f"  note: {m.name}: {m.pool.gpu} has no FP8 compute; vLLM runs FP8 weights as W8A16 (FP8-Marlin).")
     return out
