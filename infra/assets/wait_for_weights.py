@@ -30,42 +30,74 @@ def split_s3(uri: str) -> tuple[str, str]:
     return bucket, prefix.strip("/")
 
 
+_NOT_FOUND = {"404", "NoSuchKey", "NotFound"}  # the same codes preload.py treats as "not there yet"
+
+
+def not_found(exc: Exception) -> bool:
+    """botocore's ClientError carries the S3 error code; any other failure (AccessDenied, network) is an error."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict) and str(response.get("Error", {}).get("Code")) in _NOT_FOUND:
+        return True
+    return type(exc).__name__ == "NoSuchKey"
+
+
 def marker_matches(target: str, want: str, s3: Any) -> bool:
     if not target.startswith("s3://"):
         path = Path(target) / MARKER
-        return path.is_file() and path.read_text().strip() == want
+        # a half-written or garbled marker is "not complete yet", like preload.py treats it
+        return path.is_file() and path.read_bytes().decode("utf-8", errors="replace").strip() == want
     bucket, prefix = split_s3(target)
     try:
-        body = s3.get_object(Bucket=bucket, Key=f"{prefix}/{MARKER}")["Body"].read().decode()
-    except Exception as exc:  # NoSuchKey (not yet) looks like any other client error here
-        if "NoSuchKey" in type(exc).__name__ or "NoSuchKey" in str(exc) or "404" in str(exc):
+        body = s3.get_object(Bucket=bucket, Key=f"{prefix}/{MARKER}" if prefix else MARKER)["Body"].read()
+    except Exception as exc:
+        if not_found(exc):
             return False
         raise
-    return body.strip() == want
+    return body.decode("utf-8", errors="replace").strip() == want
 
 
 def copy_prefix(target: str, dest: str, s3: Any) -> int:
     bucket, prefix = split_s3(target)
+    root = Path(dest).resolve()
     count = 0
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{prefix}/"):
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{prefix}/" if prefix else ""):
         for obj in page.get("Contents", []):
-            relative = obj["Key"][len(prefix) + 1 :]
+            relative = obj["Key"][len(prefix) + 1 :] if prefix else obj["Key"]
             if not relative or relative.endswith("/"):
                 continue
-            local = Path(dest) / relative
+            local = (root / relative).resolve()
+            if not local.is_relative_to(root):
+                raise ValueError(f"object key {obj['Key']!r} would be written outside {dest}")
             local.parent.mkdir(parents=True, exist_ok=True)
             s3.download_file(bucket, obj["Key"], str(local))
             count += 1
     return count
 
 
+def parse_checks(raw: str) -> list[dict[str, str]]:
+    """WEIGHTS: a list of {"want", "target", optional "copyTo"} objects, every value a non-empty string."""
+    checks = json.loads(raw)
+    if not isinstance(checks, list):
+        raise ValueError("WEIGHTS must be a JSON list of {want, target, copyTo?} objects")
+    for i, check in enumerate(checks):
+        if not isinstance(check, dict) or not all(isinstance(check.get(k), str) and check[k] for k in ("want", "target")):
+            raise ValueError(f"WEIGHTS[{i}] must be an object with non-empty string 'want' and 'target'")
+        if "copyTo" in check and not (isinstance(check["copyTo"], str) and check["copyTo"]):
+            raise ValueError(f"WEIGHTS[{i}].copyTo must be a non-empty string")
+        if check.get("copyTo") and not check["target"].startswith("s3://"):
+            raise ValueError(f"WEIGHTS[{i}].copyTo needs an s3:// target")
+    return checks
+
+
 def main(env: Mapping[str, str] | None = None, s3: Any = None, sleep: Callable[[float], None] = time.sleep,
          clock: Callable[[], float] = time.monotonic) -> int:
     env = os.environ if env is None else env
     try:
-        checks = json.loads(env["WEIGHTS"])
+        checks = parse_checks(env["WEIGHTS"])
         timeout = float(env.get("TIMEOUT_SECONDS", "7200"))
         poll = float(env.get("POLL_SECONDS", "15"))
+        if poll <= 0:
+            raise ValueError(f"POLL_SECONDS must be positive, not {poll:g}")
     except (KeyError, ValueError) as exc:
         print(f"[wait-for-weights] bad configuration: {exc}", flush=True)
         return 1
@@ -90,7 +122,11 @@ def main(env: Mapping[str, str] | None = None, s3: Any = None, sleep: Callable[[
         sleep(poll)
     for check in checks:
         if check.get("copyTo"):
-            count = copy_prefix(check["target"], check["copyTo"], s3)
+            try:
+                count = copy_prefix(check["target"], check["copyTo"], s3)
+            except Exception as exc:
+                print(f"[wait-for-weights] cannot copy {check['want']} to {check['copyTo']}: {exc}", flush=True)
+                return 1
             print(f"[wait-for-weights] copied {count} files of {check['want']} to {check['copyTo']}", flush=True)
     print("[wait-for-weights] all weights are preloaded", flush=True)
     return 0
