@@ -52,17 +52,27 @@ def cluster_provider(platform: PlatformConfig, region: str) -> k8s.Provider:
     return k8s.Provider("cluster", kubeconfig=kubeconfig, enable_server_side_apply=True)
 
 
+ADAPTER_GIB_ESTIMATE = 2.0  # LoRA adapters are megabytes to a few GiB; only sizes the Job's deadline
+
+
+def preload_sizes(platform: PlatformConfig) -> dict[WeightRef, float]:
+    """Each repository@revision that some model asks to preload, with its checkpoint size in GiB:
+    one preload Job per entry, shared by every model that uses those weights."""
+    sizes: dict[WeightRef, float] = {}
+    for model in platform.resolved_models:
+        if model.config.preload:
+            base, *adapters = weight_refs(model)
+            sizes.setdefault(base, model.checkpoint_gib)
+            for ref in adapters:
+                sizes.setdefault(ref, ADAPTER_GIB_ESTIMATE)
+    return sizes
+
+
 def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> dict[str, pulumi.Output]:
     provider = cluster_provider(platform, region)
     on_cluster = pulumi.ResourceOptions(providers=[provider])
     serving = ServingNamespace("serving", ServingNamespaceArgs(platform=platform), on_cluster)
 
-    # One preload Job per repository@revision that any model asks to preload.
-    sizes = {}
-    for model in platform.resolved_models:
-        if model.config.preload:
-            for ref in weight_refs(model):
-                sizes.setdefault(ref, model.weights_gib if ref == weight_refs(model)[0] else 2.0)
     preloads: dict[WeightRef, WeightPreload] = {
         ref: WeightPreload(
             ref.job_name,
@@ -70,7 +80,7 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
                               depends_on=(serving,)),
             on_cluster,
         )
-        for ref, gib in sizes.items()
+        for ref, gib in preload_sizes(platform).items()
     }
 
     tools_digest = digest(*tool_scripts().values())

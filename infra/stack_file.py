@@ -78,7 +78,8 @@ def load_stack_file(path: Path, project: str | None = None) -> StackFile:
             values[full] = SECRET_PLACEHOLDER
             secrets.append(full)
         elif isinstance(value, (dict, list)):
-            values[full] = json.dumps(value)
+            # As the CLI's Go json.Marshal writes it: compact, map keys sorted, UTF-8.
+            values[full] = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
         elif isinstance(value, bool):
             values[full] = "true" if value else "false"
         else:

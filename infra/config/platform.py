@@ -14,7 +14,7 @@ from pydantic import Field
 
 from ..catalog.gpus import GIB, InstanceType
 from ..catalog.models import ModelArchitecture, catalog_model
-from ..catalog.vllm import MANAGED_FLAGS, MANAGED_SHORT_FLAGS, QUANTIZATION, vllm_cli
+from ..catalog.vllm import CHECKPOINT_DTYPE_BYTES, MANAGED_FLAGS, MANAGED_SHORT_FLAGS, QUANTIZATION, vllm_cli
 from ..sizing import FitInput, FitReport, explain_misfit, fit, tensor_parallel_problem
 from .base import StackModel
 from .budget import BudgetConfig
@@ -58,7 +58,14 @@ class ResolvedModel:
 
     @property
     def weights_gib(self) -> float:
+        """Size of the weights in GPU memory (after quantization)."""
         return self.fit.weights_bytes / GIB
+
+    @property
+    def checkpoint_gib(self) -> float:
+        """Size of the checkpoint as published: what is downloaded, stored and read at start-up."""
+        arch = self.architecture
+        return arch.parameters_billion * 1e9 * CHECKPOINT_DTYPE_BYTES[arch.checkpoint_dtype] / GIB
 
     @property
     def cpu_request(self) -> str:
@@ -137,8 +144,14 @@ class PlatformConfig(StackModel):
         found: list[Issue] = []
         names = [m.name for m in self.models]
         adapters = {a.name for m in self.models for a in m.lora_adapters}
+        adapter_owner: dict[str, str] = {}
         for i, model in enumerate(self.models):
             at: Path = ("models", i)
+            for j, adapter in enumerate(model.lora_adapters):
+                owner = adapter_owner.setdefault(adapter.name, model.name)
+                if owner != model.name:
+                    found.append(Issue(at + ("loraAdapters", j, "name"), f"{adapter.name!r} is already an adapter of "
+                                       f"model {owner!r}; served names must be unique across the platform"))
             if names.count(model.name) > 1:
                 found.append(Issue(at + ("name",), f"{model.name!r} is used by more than one model; names must be unique"))
             if model.name in adapters:
@@ -223,10 +236,11 @@ def _engine_arg_issues(at: Path, model: ModelConfig) -> list[Issue]:
         # vLLM accepts --snake_case spellings and dotted sub-keys (--compilation-config.mode): compare
         # the canonical flag. Unique-prefix abbreviations are rejected below as unknown flags.
         flag = "--" + written[2:].replace("_", "-").split(".", 1)[0] if written.startswith("--") else written
+        flag = MANAGED_SHORT_FLAGS.get(flag, flag)
         if not flag.startswith("--"):
             found.append(Issue(where, f"{arg!r} is not a flag; allowed: one '--flag' or '--flag=value' per item"))
             continue
-        managed = MANAGED_FLAGS.get(flag) or MANAGED_FLAGS.get(MANAGED_SHORT_FLAGS.get(flag, ""))
+        managed = MANAGED_FLAGS.get(flag)
         if managed:
             found.append(Issue(where, f"{flag} is managed by the platform: {managed}"))
         elif flag in cli.removed_flags:

@@ -9,17 +9,21 @@ from pydantic import Field, field_validator
 from ..catalog.vllm import VLLM_IMAGE
 from .base import K8sName, StackModel
 
-# A pinned image names an exact tag (not "latest") or a digest.
-_PINNED = re.compile(r"^[a-z0-9][a-z0-9./_-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$")
+# An image reference: [registry[:port]/]path[:tag][@sha256:digest]. A port only counts as one when
+# a path follows it, so "postgres:16" is a tag. Pinned means an exact tag (not "latest") or a digest.
+_IMAGE = re.compile(
+    r"^(?P<name>[a-z0-9][a-z0-9.-]*(?::[0-9]+(?=/))?(?:/[a-z0-9][a-z0-9._-]*)*)"
+    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?P<digest>@sha256:[0-9a-f]{64})?$"
+)
 
 PRELOAD_IMAGE = "python:3.12.14-slim-bookworm"
 
 
 def check_pinned_image(value: str) -> str:
-    tag = value.rsplit("/", 1)[-1]
-    if not _PINNED.match(value) or ("@sha256:" not in value and ":" not in tag):
+    match = _IMAGE.match(value)
+    if not match or not (match["tag"] or match["digest"]):
         raise ValueError(f"{value!r} is not pinned; allowed: an image with an exact tag or an @sha256 digest")
-    if tag.split("@")[0].endswith(":latest"):
+    if match["tag"] == "latest":
         raise ValueError(f"{value!r} uses 'latest'; allowed: an exact version tag or an @sha256 digest")
     return value
 

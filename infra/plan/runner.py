@@ -66,6 +66,7 @@ def run_plan(stack_file: StackFile, platform: PlatformConfig | None = None) -> P
     finally:
         pulumi.runtime.reset_options()
         pulumi.runtime.set_all_config({})
+        loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
         asyncio.set_event_loop(None)
     for r in monitor.registrations:

@@ -18,7 +18,7 @@ PROBE_PERIOD_SECONDS = 10
 
 def startup_budget_seconds(platform: PlatformConfig, model: ResolvedModel) -> int:
     engine = 120 + (60 if model.gpus > 1 else 0)
-    load = model.weights_gib * LOAD_SECONDS_PER_GIB[platform.weights.loader]
+    load = model.checkpoint_gib * LOAD_SECONDS_PER_GIB[platform.weights.loader]
     budget = 2 * (engine + load)
     return int(min(3600, max(600, math.ceil(budget / 60) * 60)))
 
