@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import importlib.util
 import io
@@ -312,17 +311,6 @@ def test_s3_access_denied_is_a_failure_not_a_redownload(tmp_path: Path) -> None:
     downloader = FakeDownloader()
     assert preload.main(s3_env(tmp_path), downloader=downloader, s3_client=Denied()) == 1
     assert downloader.calls == []
-
-
-def test_script_imports_only_the_stdlib_at_module_level() -> None:
-    tree = ast.parse(SCRIPT.read_text())
-    top: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, ast.Import):
-            top |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            top.add(node.module.split(".")[0])
-    assert top and top <= set(sys.stdlib_module_names) | {"__future__"}, top - set(sys.stdlib_module_names)
 
 
 def test_runs_as_a_script(tmp_path: Path) -> None:

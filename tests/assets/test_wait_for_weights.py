@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import io
 import json
@@ -318,17 +317,6 @@ def test_marker_name_is_the_same_everywhere() -> None:
 
     preload = _load("preload_for_marker_lockstep", ASSETS / "preload.py")
     assert wfw.MARKER == preload.MARKER == weight_store.MARKER == ".preload-complete"
-
-
-def test_script_imports_only_the_stdlib_at_module_level() -> None:
-    tree = ast.parse(SCRIPT.read_text())
-    top: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, ast.Import):
-            top |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            top.add(node.module.split(".")[0])
-    assert top and top <= set(sys.stdlib_module_names) | {"__future__"}, top - set(sys.stdlib_module_names)
 
 
 def test_runs_as_a_script(tmp_path: Path) -> None:
