@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated
+import re
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from .base import K8sName, StackModel
 
@@ -23,6 +24,33 @@ def _cidr(value: str) -> str:
 Cidr = Annotated[str, AfterValidator(_cidr)]
 
 
+_INSTANCE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+
+
+class SystemNodesConfig(StackModel):
+    """A small on-demand managed node group for the controllers (Karpenter cannot run on its own nodes)."""
+
+    instance_types: list[str] = Field(default_factory=lambda: ["m7i.large", "m6i.large"], min_length=1)
+    min: int = Field(default=2, ge=1, le=20)
+    max: int = Field(default=4, ge=1, le=20)
+    disk_gib: int = Field(default=50, ge=20, le=1000)
+
+    @field_validator("instance_types")
+    @classmethod
+    def _instance_types(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not _INSTANCE.match(name):
+                raise ValueError(f"{name!r} is not an EC2 instance type; allowed: e.g. m7i.large")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "SystemNodesConfig":
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) must be <= max ({self.max})")
+        return self
+
+
 class ClusterConfig(StackModel):
     """The EKS cluster: created by the platform, or an existing one to install into."""
 
@@ -32,6 +60,10 @@ class ClusterConfig(StackModel):
     endpoint_public_access: bool = False
     public_access_cidrs: list[Cidr] = Field(default_factory=list)
     admin_role_arns: list[str] = Field(default_factory=list)
+    system_nodes: SystemNodesConfig = Field(default_factory=SystemNodesConfig)
+    log_types: list[Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]] = Field(
+        default_factory=lambda: ["api", "audit", "authenticator"]
+    )
 
     @field_validator("kubernetes_version")
     @classmethod
@@ -64,3 +96,14 @@ class NetworkConfig(StackModel):
     high_availability_nat: bool = Field(default=False, description="one NAT gateway per AZ instead of one")
     existing_vpc_id: str | None = None
     existing_private_subnet_ids: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _existing_complete(self) -> "NetworkConfig":
+        if bool(self.existing_vpc_id) != bool(self.existing_private_subnet_ids):
+            raise ValueError("an existing network needs both existingVpcId and existingPrivateSubnetIds")
+        for subnet in self.existing_private_subnet_ids:
+            if not re.match(r"^subnet-[0-9a-f]{8,17}$", subnet):
+                raise ValueError(f"{subnet!r} is not a subnet id; allowed: subnet-<hex>")
+        if self.existing_vpc_id and not re.match(r"^vpc-[0-9a-f]{8,17}$", self.existing_vpc_id):
+            raise ValueError(f"{self.existing_vpc_id!r} is not a VPC id; allowed: vpc-<hex>")
+        return self

@@ -10,6 +10,8 @@ from ..catalog.gpus import GPU_NAMES, GPU_TYPES, GpuType, InstanceType
 from .base import StackModel
 
 CapacityType = Literal["spot", "on-demand"]
+Provisioner = Literal["karpenter", "nodeGroup"]
+AmiFamily = Literal["al2023", "bottlerocket"]
 
 
 class GpuPoolConfig(StackModel):
@@ -19,6 +21,12 @@ class GpuPoolConfig(StackModel):
     instance_types: list[str] = Field(
         default_factory=list, description="restrict the pool to these instance types (default: every size of the family)"
     )
+    provisioner: Provisioner = Field(
+        default="karpenter", description="karpenter, or a fixed EKS managed node group (e.g. for a capacity reservation)"
+    )
+    ami_family: AmiFamily = "al2023"
+    root_volume_gib: int = Field(default=200, ge=100, le=16_384, description="holds the vLLM image (~30 GB) and caches")
+    capacity_reservation_id: str | None = Field(default=None, description="On-Demand Capacity Reservation (nodeGroup)")
 
     @field_validator("gpu")
     @classmethod
@@ -33,6 +41,17 @@ class GpuPoolConfig(StackModel):
         if len(set(value)) != len(value):
             raise ValueError("capacity types are listed twice; allowed: spot, on-demand, each at most once")
         return value
+
+    @model_validator(mode="after")
+    def _reservation_needs_node_group(self) -> "GpuPoolConfig":
+        if self.capacity_reservation_id is not None:
+            if self.provisioner != "nodeGroup":
+                raise ValueError("capacityReservationId needs provisioner: nodeGroup")
+            if self.capacity_types != ["on-demand"]:
+                raise ValueError("a capacity reservation is on-demand capacity; allowed: capacityTypes: [on-demand]")
+            if not self.capacity_reservation_id.startswith("cr-"):
+                raise ValueError(f"{self.capacity_reservation_id!r} is not a capacity reservation id; allowed: cr-<hex>")
+        return self
 
     @model_validator(mode="after")
     def _instances_of_this_gpu(self) -> "GpuPoolConfig":

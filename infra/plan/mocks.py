@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi.runtime.mocks import MockMonitor
 
+ACCOUNT = "123456789012"  # an obviously fake account: nothing leaves this machine
+REGION = "us-east-1"
+
 # Invokes the program makes, answered with plausible values (nothing leaves this machine).
 FAKE_INVOKES = {
     "aws:eks/getCluster:getCluster": lambda args: {
@@ -14,7 +17,17 @@ FAKE_INVOKES = {
         "endpoint": f"https://{args.get('name')}.eks.offline.invalid",
         "certificateAuthorities": [{"data": "T0ZGTElORS1QTEFO"}],
         "version": "1.34",
+        "vpcConfig": {"clusterSecurityGroupId": f"sg-{args.get('name')}-cluster", "vpcId": "vpc-0offline0000000",
+                      "subnetIds": ["subnet-0offline000000a", "subnet-0offline000000b"]},
     },
+    "aws:index/getAvailabilityZones:getAvailabilityZones": lambda args: {
+        "names": [f"{REGION}{z}" for z in "abcdef"], "zoneIds": [f"use1-az{i}" for i in range(1, 7)],
+    },
+    "aws:index/getCallerIdentity:getCallerIdentity": lambda args: {
+        "accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/offline", "userId": "offline",
+    },
+    "aws:index/getPartition:getPartition": lambda args: {"partition": "aws", "dnsSuffix": "amazonaws.com"},
+    "aws:index/getRegion:getRegion": lambda args: {"name": REGION, "region": REGION},
 }
 
 
@@ -36,9 +49,40 @@ class Registration:
     replace_on_changes: list[str] = field(default_factory=list)
 
 
+def fake_outputs(typ: str, name: str, inputs: dict) -> dict:
+    """Outputs AWS would compute, shaped like the real ones, so the wiring that reads them resolves.
+
+    Every AWS resource gets an `arn` and a `name`; a few types get the attributes the program reads.
+    """
+    if not typ.startswith("aws:"):
+        return {}
+    module, kind = typ.split(":")[1].split("/")[0], typ.rsplit(":", 1)[-1]
+    physical = inputs.get("name") or name
+    out = {"arn": f"arn:aws:{module}:{REGION}:{ACCOUNT}:{kind[0].lower() + kind[1:]}/{physical}", "name": physical}
+    if typ == "aws:eks/cluster:Cluster":
+        out |= {
+            "endpoint": f"https://{physical}.eks.offline.invalid",
+            "certificateAuthority": {"data": "T0ZGTElORS1QTEFO"},
+            "vpcConfig": {**inputs.get("vpcConfig", {}), "clusterSecurityGroupId": f"sg-{physical}-cluster"},
+            "status": "ACTIVE",
+        }
+    elif typ == "aws:sqs/queue:Queue":
+        out["url"] = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{physical}"
+    elif typ == "aws:s3/bucket:Bucket" or typ.startswith("aws:s3/bucketV2"):
+        out |= {"bucket": inputs.get("bucket") or physical, "arn": f"arn:aws:s3:::{inputs.get('bucket') or physical}"}
+    elif typ == "aws:iam/role:Role":
+        out["arn"] = f"arn:aws:iam::{ACCOUNT}:role/{physical}"
+    elif typ == "aws:kms/key:Key":
+        out["keyId"] = f"{name}-key-id"
+    return out
+
+
 class PlanMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        return f"{args.name}-offline-id", dict(args.inputs)
+        state = dict(args.inputs)
+        for key, value in fake_outputs(args.typ, args.name, args.inputs).items():
+            state.setdefault(key, value)
+        return f"{args.name}-offline-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs):
         fake = FAKE_INVOKES.get(args.token)
