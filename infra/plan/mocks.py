@@ -67,7 +67,8 @@ def fake_outputs(typ: str, name: str, inputs: dict) -> dict:
             "status": "ACTIVE",
         }
     elif typ == "aws:sqs/queue:Queue":
-        out["url"] = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{physical}"
+        out |= {"url": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{physical}",
+                "arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{physical}"}
     elif typ == "aws:s3/bucket:Bucket" or typ.startswith("aws:s3/bucketV2"):
         out |= {"bucket": inputs.get("bucket") or physical, "arn": f"arn:aws:s3:::{inputs.get('bucket') or physical}"}
     elif typ == "aws:iam/role:Role":
