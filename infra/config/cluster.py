@@ -61,6 +61,9 @@ class ClusterConfig(StackModel):
     public_access_cidrs: list[Cidr] = Field(default_factory=list)
     admin_role_arns: list[str] = Field(default_factory=list)
     system_nodes: SystemNodesConfig = Field(default_factory=SystemNodesConfig)
+    addon_versions: dict[Literal["vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns", "aws-efs-csi-driver"], str] = Field(
+        default_factory=dict, description="pin EKS add-on versions (defaults: infra/catalog/eks_addons.py)"
+    )
     log_types: list[Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]] = Field(
         default_factory=lambda: ["api", "audit", "authenticator"]
     )
@@ -78,6 +81,20 @@ class ClusterConfig(StackModel):
         if "0.0.0.0/0" in value or "::/0" in value:
             raise ValueError("the whole internet is not an allow-list; allowed: specific CIDR blocks")
         return value
+
+    @field_validator("addon_versions")
+    @classmethod
+    def _addon_versions(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, version in value.items():
+            if not re.match(r"^v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+$", version):
+                raise ValueError(f"{name}: {version!r} is not an EKS add-on version; allowed: e.g. v1.20.4-eksbuild.1")
+        return value
+
+    @model_validator(mode="after")
+    def _public_needs_allow_list(self) -> "ClusterConfig":
+        if self.endpoint_public_access and not self.public_access_cidrs:
+            raise ValueError("a public endpoint needs publicAccessCidrs (the CIDR blocks allowed to reach it)")
+        return self
 
     @field_validator("admin_role_arns")
     @classmethod

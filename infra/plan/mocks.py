@@ -80,9 +80,7 @@ def fake_outputs(typ: str, name: str, inputs: dict) -> dict:
 
 class PlanMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        state = dict(args.inputs)
-        for key, value in fake_outputs(args.typ, args.name, args.inputs).items():
-            state.setdefault(key, value)
+        state = {**args.inputs, **fake_outputs(args.typ, args.name, args.inputs)}
         return f"{args.name}-offline-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs):

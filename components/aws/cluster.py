@@ -1,0 +1,124 @@
+"""The EKS cluster: KMS-encrypted secrets, API authentication with explicit access entries,
+private endpoint by default, control-plane logs, pinned add-ons and a small system node group."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.config import PlatformConfig
+from infra.render.aws import cluster as render
+from infra.render.aws.iam import pod_identity_trust_policy, trust_policy
+
+
+@dataclass(frozen=True)
+class ClusterArgs:
+    platform: PlatformConfig
+    stack: str
+    private_subnet_ids: pulumi.Input[list[str]]
+    addon_versions: dict[str, str]
+
+
+class Cluster(pulumi.ComponentResource):
+    name: pulumi.Output[str]
+    arn: pulumi.Output[str]
+    endpoint: pulumi.Output[str]
+    certificate_authority: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("llm-platform:aws:Cluster", name, None, opts)
+        cfg = args.platform.cluster
+        child = pulumi.ResourceOptions(parent=self)
+        tags = {"llm-platform:stack": args.stack, "llm-platform:cluster": cfg.name}
+
+        key = aws.kms.Key(f"{name}-secrets-key", description=f"EKS secrets envelope encryption for {cfg.name}",
+                          enable_key_rotation=True, deletion_window_in_days=30, tags=tags, opts=child)
+        aws.kms.Alias(f"{name}-secrets-key-alias", name=f"alias/{cfg.name}-eks-secrets", target_key_id=key.key_id,
+                      opts=child)
+        role = aws.iam.Role(f"{name}-role", assume_role_policy=json.dumps(render.cluster_role_trust()), tags=tags,
+                            opts=child)
+        attachments = [
+            aws.iam.RolePolicyAttachment(f"{name}-role-{arn.rsplit('/', 1)[-1]}", role=role.name, policy_arn=arn,
+                                         opts=child)
+            for arn in render.CLUSTER_ROLE_POLICIES
+        ]
+        logs = aws.cloudwatch.LogGroup(f"{name}-logs", name=render.log_group_name(cfg.name),
+                                       retention_in_days=render.LOG_RETENTION_DAYS, tags=tags, opts=child)
+        cluster = aws.eks.Cluster(
+            f"{name}-eks",
+            name=cfg.name,
+            version=cfg.kubernetes_version,
+            role_arn=role.arn,
+            vpc_config={"subnet_ids": args.private_subnet_ids, **render.endpoint_access(cfg)},
+            access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": False},
+            encryption_config={"resources": ["secrets"], "provider": {"key_arn": key.arn}},
+            enabled_cluster_log_types=list(cfg.log_types),
+            bootstrap_self_managed_addons=False,  # every add-on is a pinned managed add-on below
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs, *attachments]),
+        )
+        for i, arn in enumerate(cfg.admin_role_arns):
+            entry = aws.eks.AccessEntry(f"{name}-admin-{i}", cluster_name=cluster.name, principal_arn=arn,
+                                        type="STANDARD", opts=child)
+            aws.eks.AccessPolicyAssociation(f"{name}-admin-{i}-policy", cluster_name=cluster.name, principal_arn=arn,
+                                            policy_arn=render.CLUSTER_ADMIN_POLICY, access_scope={"type": "cluster"},
+                                            opts=pulumi.ResourceOptions(parent=self, depends_on=[entry]))
+
+        def addon(addon_name: str, after: list[pulumi.Resource], **extra) -> aws.eks.Addon:
+            return aws.eks.Addon(
+                f"{name}-{addon_name}", cluster_name=cluster.name, addon_name=addon_name,
+                addon_version=args.addon_versions[addon_name],
+                resolve_conflicts_on_create="OVERWRITE", resolve_conflicts_on_update="OVERWRITE",
+                opts=pulumi.ResourceOptions(parent=self, depends_on=after), **extra,
+            )
+
+        early = [addon(n, [cluster]) for n, before_nodes in render.ADDONS if before_nodes]
+        node_role = aws.iam.Role(f"{name}-system-node-role", assume_role_policy=json.dumps(trust_policy("ec2.amazonaws.com")), tags=tags,
+                                 opts=child)
+        node_attachments = [
+            aws.iam.RolePolicyAttachment(f"{name}-system-node-{arn.rsplit('/', 1)[-1]}", role=node_role.name,
+                                         policy_arn=arn, opts=child)
+            for arn in render.NODE_ROLE_POLICIES
+        ]
+        nodes = cfg.system_nodes
+        system = aws.eks.NodeGroup(
+            f"{name}-system",
+            cluster_name=cluster.name,
+            node_group_name_prefix=f"{cfg.name}-system-",
+            node_role_arn=node_role.arn,
+            subnet_ids=args.private_subnet_ids,
+            instance_types=list(nodes.instance_types),
+            capacity_type="ON_DEMAND",
+            ami_type="AL2023_x86_64_STANDARD",
+            disk_size=nodes.disk_gib,
+            scaling_config={"min_size": nodes.min, "max_size": nodes.max, "desired_size": nodes.min},
+            update_config={"max_unavailable": 1},
+            labels=dict(render.SYSTEM_NODE_LABEL),
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*early, *node_attachments],
+                                        ignore_changes=["scalingConfig.desiredSize"]),
+        )
+        efs_role = aws.iam.Role(f"{name}-efs-csi-role", assume_role_policy=json.dumps(pod_identity_trust_policy()),
+                                tags=tags, opts=child)
+        efs_attachments = [
+            aws.iam.RolePolicyAttachment(f"{name}-efs-csi-{arn.rsplit('/', 1)[-1]}", role=efs_role.name,
+                                         policy_arn=arn, opts=child)
+            for arn in render.EFS_CSI_POLICIES
+        ]
+        addon("coredns", [system])
+        addon("aws-efs-csi-driver", [system, *efs_attachments],
+              pod_identity_associations=[{"role_arn": efs_role.arn, "service_account": sa}
+                                         for sa in render.EFS_CSI_SERVICE_ACCOUNTS])
+
+        self.name = cluster.name
+        self.arn = cluster.arn
+        self.endpoint = cluster.endpoint
+        self.certificate_authority = cluster.certificate_authority.data
+        self.security_group_id = cluster.vpc_config.cluster_security_group_id
+        self.system_node_group = system
+        self.register_outputs({"name": self.name, "endpoint": self.endpoint, "arn": self.arn})
+

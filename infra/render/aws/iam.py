@@ -1,0 +1,21 @@
+"""IAM documents shared by every AWS component (pure JSON-ready dicts)."""
+
+from __future__ import annotations
+
+POLICY_VERSION = "2012-10-17"
+
+
+def trust_policy(service: str, actions: tuple[str, ...] = ("sts:AssumeRole",)) -> dict:
+    return {
+        "Version": POLICY_VERSION,
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": list(actions)}],
+    }
+
+
+def pod_identity_trust_policy() -> dict:
+    """EKS Pod Identity assumes roles as pods.eks.amazonaws.com and tags the session."""
+    return trust_policy("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession"))
+
+
+def managed_policy_arn(name: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:iam::aws:policy/{name}"

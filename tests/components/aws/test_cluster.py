@@ -1,0 +1,100 @@
+"""The EKS cluster component under mocks: security properties on the registered inputs."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+
+from components.aws.cluster import Cluster, ClusterArgs
+from infra.stack_file import load_stack_file, platform_config
+from tests.conftest import ROOT
+
+VERSIONS = {"vpc-cni": "v1.0.0-eksbuild.1", "kube-proxy": "v1.34.0-eksbuild.1",
+            "eks-pod-identity-agent": "v1.0.0-eksbuild.1", "coredns": "v1.0.0-eksbuild.1",
+            "aws-efs-csi-driver": "v1.0.0-eksbuild.1"}
+
+
+def platform(**cluster_overrides):
+    stack = load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml")
+    values = dict(stack.values)
+    cluster = json.loads(values["llm-platform:cluster"]) | cluster_overrides
+    values["llm-platform:cluster"] = json.dumps(cluster)
+    return platform_config(values, "dev", "llm-platform")
+
+
+def build(monitor, cfg) -> dict:
+    outputs = {}
+
+    def construct():
+        c = Cluster("cluster", ClusterArgs(platform=cfg, stack="dev", private_subnet_ids=["subnet-a", "subnet-b"],
+                                           addon_versions=VERSIONS))
+        pulumi.Output.all(c.endpoint, c.certificate_authority, c.security_group_id).apply(
+            lambda v: outputs.update(endpoint=v[0], ca=v[1], sg=v[2]))
+
+    pulumi.runtime.test(construct)()
+    return outputs
+
+
+def of_type(monitor, typ):
+    return [r for r in monitor.registrations if r.type == typ]
+
+
+def test_cluster_is_private_encrypted_api_authenticated_and_logged(pulumi_mocks):
+    outputs = build(pulumi_mocks, platform())
+    (eks,) = of_type(pulumi_mocks, "aws:eks/cluster:Cluster")
+    inputs = eks.inputs
+    assert inputs["name"] == "llm-dev" and inputs["version"] == "1.34"
+    assert inputs["vpcConfig"]["endpointPrivateAccess"] is True
+    assert inputs["vpcConfig"]["endpointPublicAccess"] is False
+    assert "publicAccessCidrs" not in inputs["vpcConfig"]
+    assert inputs["accessConfig"] == {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False}
+    assert inputs["encryptionConfig"]["resources"] == ["secrets"]
+    (key,) = of_type(pulumi_mocks, "aws:kms/key:Key")
+    assert key.inputs["enableKeyRotation"] is True
+    assert inputs["encryptionConfig"]["provider"]["keyArn"].endswith(key.inputs.get("name", "cluster-secrets-key"))
+    assert inputs["enabledClusterLogTypes"] == ["api", "audit", "authenticator"]
+    (logs,) = of_type(pulumi_mocks, "aws:cloudwatch/logGroup:LogGroup")
+    assert logs.urn in eks.dependencies and logs.inputs["name"] == "/aws/eks/llm-dev/cluster"
+    assert inputs["bootstrapSelfManagedAddons"] is False
+    assert outputs == {"endpoint": "https://llm-dev.eks.offline.invalid", "ca": "T0ZGTElORS1QTEFO",
+                       "sg": "sg-llm-dev-cluster"}
+
+
+def test_public_endpoint_only_for_its_allow_list_and_admins_get_explicit_entries(pulumi_mocks):
+    admin = "arn:aws:iam::123456789012:role/platform-admins"
+    build(pulumi_mocks, platform(endpointPublicAccess=True, publicAccessCidrs=["203.0.113.0/24"],
+                                 adminRoleArns=[admin]))
+    (eks,) = of_type(pulumi_mocks, "aws:eks/cluster:Cluster")
+    assert eks.inputs["vpcConfig"]["endpointPublicAccess"] is True
+    assert eks.inputs["vpcConfig"]["publicAccessCidrs"] == ["203.0.113.0/24"]
+    (entry,) = of_type(pulumi_mocks, "aws:eks/accessEntry:AccessEntry")
+    (association,) = of_type(pulumi_mocks, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    assert entry.inputs["principalArn"] == admin and entry.inputs["type"] == "STANDARD"
+    assert association.inputs["policyArn"].endswith("AmazonEKSClusterAdminPolicy")
+    assert association.inputs["accessScope"] == {"type": "cluster"}
+
+
+def test_addons_are_pinned_and_ordered_around_the_system_nodes(pulumi_mocks):
+    build(pulumi_mocks, platform())
+    addons = {r.inputs["addonName"]: r for r in of_type(pulumi_mocks, "aws:eks/addon:Addon")}
+    assert set(addons) == set(VERSIONS)
+    assert all(addons[n].inputs["addonVersion"] == v for n, v in VERSIONS.items())
+    (nodes,) = of_type(pulumi_mocks, "aws:eks/nodeGroup:NodeGroup")
+    for early in ("vpc-cni", "kube-proxy", "eks-pod-identity-agent"):
+        assert addons[early].urn in nodes.dependencies
+    for late in ("coredns", "aws-efs-csi-driver"):
+        assert nodes.urn in addons[late].dependencies
+    efs = addons["aws-efs-csi-driver"].inputs["podIdentityAssociations"]
+    assert sorted(a["serviceAccount"] for a in efs) == ["efs-csi-controller-sa", "efs-csi-node-sa"]
+    assert nodes.inputs["capacityType"] == "ON_DEMAND"
+    assert nodes.inputs["labels"] == {"llm-platform.io/node-role": "system"}
+    assert nodes.inputs["scalingConfig"]["minSize"] == 2
+
+
+def test_every_child_is_parented_to_the_component(pulumi_mocks):
+    build(pulumi_mocks, platform())
+    component = next(r for r in pulumi_mocks.registrations if r.type == "llm-platform:aws:Cluster")
+    assert all(r.parent == component.urn for r in pulumi_mocks.registrations if r is not component)
+    roles = [json.loads(r.inputs["assumeRolePolicy"]) for r in of_type(pulumi_mocks, "aws:iam/role:Role")]
+    assert all("*" not in json.dumps(statement["Action"]) for role in roles for statement in role["Statement"])
