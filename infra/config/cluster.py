@@ -114,6 +114,14 @@ class NetworkConfig(StackModel):
     existing_vpc_id: str | None = None
     existing_private_subnet_ids: list[str] = Field(default_factory=list)
 
+    @field_validator("vpc_cidr")
+    @classmethod
+    def _vpc_size(cls, value: str) -> str:
+        network = ipaddress.ip_network(value)
+        if network.version != 4 or not 16 <= network.prefixlen <= 20:
+            raise ValueError(f"{value!r} cannot hold the subnets; allowed: an IPv4 block from /16 to /20")
+        return value
+
     @model_validator(mode="after")
     def _existing_complete(self) -> "NetworkConfig":
         if bool(self.existing_vpc_id) != bool(self.existing_private_subnet_ids):
