@@ -111,7 +111,7 @@ def bench_stack(n: int) -> dict:
     return {
         "config": {
             "aws:region": "us-east-1",
-            "llm-platform:cluster": {"name": f"llm-bench-{n}", "kubernetesVersion": "1.34"},
+            "llm-platform:cluster": {"name": f"llm-bench-{n}", "kubernetesVersion": "1.35"},
             "llm-platform:network": {"availabilityZones": 3},
             "llm-platform:gpuPools": pools,
             "llm-platform:weights": {"loader": "s3files",

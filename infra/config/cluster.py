@@ -55,7 +55,7 @@ class ClusterConfig(StackModel):
     """The EKS cluster: created by the platform, or an existing one to install into."""
 
     name: K8sName
-    kubernetes_version: str = "1.34"
+    kubernetes_version: str = "1.35"
     existing: bool = Field(default=False, description="install into an existing cluster named `name`")
     endpoint_public_access: bool = False
     public_access_cidrs: list[Cidr] = Field(default_factory=list)

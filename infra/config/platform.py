@@ -12,7 +12,9 @@ from functools import cached_property
 
 from pydantic import Field
 
+from ..catalog.eks_addons import EKS_ADDON_VERSIONS
 from ..catalog.gpus import GIB, InstanceType
+from ..render.aws.cluster import ADDONS
 from ..catalog.models import ModelArchitecture, catalog_model
 from ..catalog.vllm import CHECKPOINT_DTYPE_BYTES, MANAGED_FLAGS, MANAGED_SHORT_FLAGS, QUANTIZATION, vllm_cli
 from ..sizing import FitInput, FitReport, explain_misfit, fit, tensor_parallel_problem
@@ -138,6 +140,10 @@ class PlatformConfig(StackModel):
             lora=bool(model.lora_adapters),
         )
 
+    def addon_versions(self) -> dict[str, str]:
+        """EKS add-on versions: the catalog's for the cluster's Kubernetes minor, overridden by the stack."""
+        return {**EKS_ADDON_VERSIONS.get(self.cluster.kubernetes_version, {}), **self.cluster.addon_versions}
+
     # ---- checks across sections ----------------------------------------------------------------
 
     def issues(self) -> list[Issue]:
@@ -158,7 +164,23 @@ class PlatformConfig(StackModel):
                 found.append(Issue(at + ("name",), f"{model.name!r} is also a LoRA adapter name; served names must be unique"))
             found += self._model_issues(at, model)
         found += self._pool_capacity_issues()
+        found += self._addon_issues()
         return found
+
+    def _addon_issues(self) -> list[Issue]:
+        if self.cluster.existing:
+            return []  # the platform does not manage an existing cluster's add-ons
+        at: Path = ("cluster", "addonVersions")
+        versions = self.addon_versions()
+        missing = [name for name, _ in ADDONS if name not in versions]
+        if missing:
+            return [Issue(at, f"no pinned version of {', '.join(missing)} for Kubernetes "
+                          f"{self.cluster.kubernetes_version} in the catalog; pin it here (e.g. from `aws eks "
+                          "describe-addon-versions`)")]
+        efs = versions["aws-efs-csi-driver"]
+        if self.weights.loader == "s3files" and tuple(map(int, efs[1:].split("-")[0].split("."))) < (3, 0, 0):
+            return [Issue(at + ("aws-efs-csi-driver",), f"{efs} cannot mount S3 Files; allowed: v3.0.0 or newer")]
+        return []
 
     def _model_issues(self, at: Path, model: ModelConfig) -> list[Issue]:
         pool = self.gpu_pools.get(model.pool)

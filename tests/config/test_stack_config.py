@@ -480,7 +480,7 @@ def test_nested_objects_are_json_strings_of_the_yaml_values():
                            "llm-platform:weights", "llm-platform:models", "llm-platform:budget"}
     assert all(isinstance(v, str) for v in values.values())
     assert values["aws:region"] == "us-east-1"
-    assert json.loads(values["llm-platform:cluster"]) == {"name": "llm-dev", "kubernetesVersion": "1.34"}
+    assert json.loads(values["llm-platform:cluster"]) == {"name": "llm-dev", "kubernetesVersion": "1.35"}
     assert json.loads(values["llm-platform:network"]) == {"availabilityZones": 2}
     assert json.loads(values["llm-platform:gpuPools"]) == {
         "l4": {"gpu": "L4", "capacityTypes": ["spot", "on-demand"], "gpuLimit": 4}}
@@ -492,7 +492,7 @@ def test_nested_objects_are_json_strings_of_the_yaml_values():
 
 def test_nested_objects_are_encoded_exactly_like_the_pulumi_cli():
     values = load_stack_file(DEV).values
-    assert values["llm-platform:cluster"] == '{"kubernetesVersion":"1.34","name":"llm-dev"}'
+    assert values["llm-platform:cluster"] == '{"kubernetesVersion":"1.35","name":"llm-dev"}'
     assert values["llm-platform:network"] == '{"availabilityZones":2}'
     assert values["llm-platform:gpuPools"] == '{"l4":{"capacityTypes":["spot","on-demand"],"gpu":"L4","gpuLimit":4}}'
     assert values["llm-platform:budget"] == '{"monthlyUsd":2500}'
@@ -516,3 +516,28 @@ def test_lora_adapter_names_are_unique_across_models():
     cfg["gpuPools"]["l4"]["gpuLimit"] = 8
     (line,) = config_errors(cfg)
     assert "llm-platform:models[1].loraAdapters[0].name: 'sql' is already an adapter of model 'qwen-coder'" in line
+
+
+def test_a_new_cluster_needs_every_add_on_pinned():
+    cfg = dev_cfg()
+    cfg["cluster"]["kubernetesVersion"] = "1.34"  # the catalog has no sourced EFS CSI build for 1.34
+    (line,) = config_errors(cfg)
+    assert "llm-platform:cluster.addonVersions: no pinned version of aws-efs-csi-driver for Kubernetes 1.34" in line
+    cfg["cluster"]["addonVersions"] = {"aws-efs-csi-driver": "v3.0.0-eksbuild.1"}
+    assert load(cfg).addon_versions()["aws-efs-csi-driver"] == "v3.0.0-eksbuild.1"
+    assert load(cfg).addon_versions()["kube-proxy"] == "v1.34.6-eksbuild.13"
+
+
+def test_s3_files_needs_efs_csi_driver_3():
+    cfg = dev_cfg()
+    cfg["cluster"]["addonVersions"] = {"aws-efs-csi-driver": "v2.1.4-eksbuild.1"}
+    (line,) = config_errors(cfg)
+    assert "cluster.addonVersions.aws-efs-csi-driver: v2.1.4-eksbuild.1 cannot mount S3 Files" in line
+    cfg["weights"] = {"loader": "streamer"}
+    load(cfg)
+
+
+def test_an_existing_cluster_keeps_its_own_add_ons():
+    cfg = dev_cfg()
+    cfg["cluster"] |= {"kubernetesVersion": "1.36", "existing": True}
+    load(cfg)

@@ -27,9 +27,9 @@ def test_reference_stacks_plan_validate_and_write_every_manifest(stack, tmp_path
     assert len(manifests) == len(objects) > 10
     for path in manifests:
         obj = yaml.safe_load(path.read_text())
-        assert validate_object(obj, "1.34") == [], path
+        assert validate_object(obj, "1.35") == [], path
     assert f"Resources: {len(document['resources'])} to create" in printed
-    assert "valid against the Kubernetes 1.34 schemas" in printed
+    assert "valid against the Kubernetes 1.35 schemas" in printed
     for model in document["models"]:
         assert model["fullContextSequences"] >= 1
         assert model["name"] in printed

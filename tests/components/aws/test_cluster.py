@@ -44,7 +44,7 @@ def test_cluster_is_private_encrypted_api_authenticated_and_logged(pulumi_mocks)
     outputs = build(pulumi_mocks, platform())
     (eks,) = of_type(pulumi_mocks, "aws:eks/cluster:Cluster")
     inputs = eks.inputs
-    assert inputs["name"] == "llm-dev" and inputs["version"] == "1.34"
+    assert inputs["name"] == "llm-dev" and inputs["version"] == "1.35"
     assert inputs["vpcConfig"]["endpointPrivateAccess"] is True
     assert inputs["vpcConfig"]["endpointPublicAccess"] is False
     assert "publicAccessCidrs" not in inputs["vpcConfig"]
