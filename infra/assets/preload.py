@@ -13,6 +13,10 @@ Environment contract:
   STAGING_DIR     s3 targets only (required there): local scratch; the snapshot is downloaded to
                   ``STAGING_DIR/<REPOSITORY>/<REVISION>`` and uploaded from there.
   HF_TOKEN        optional, for gated or private repositories. Never logged.
+  HF_TOKEN_SECRET_ARN
+                  optional, used only when HF_TOKEN is unset: the AWS Secrets Manager secret holding
+                  the token (its SecretString, or the "token" key when that is a JSON object). Read
+                  only when a download is needed, with the pod's own AWS identity. Never logged.
   MAX_WORKERS     download threads. Default 1 for a local target: huggingface_hub's file locks
                   deadlock with many workers on NFS. Default 8 for s3 (the staging dir is local disk).
   ALLOW_PATTERNS  optional comma list, passed as ``allow_patterns``. huggingface_hub matches them with
@@ -48,6 +52,8 @@ DEFAULT_ALLOW = ("*.safetensors", "*.json", "*.model", "*.txt", "*.py", "*.tikto
 _SHA = re.compile(r"[0-9a-f]{40}")
 _REPO = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
+_SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+")
+_REDACT: set[str] = set()  # secret values this process has seen; never printed
 
 Downloader = Callable[..., Any]
 
@@ -73,6 +79,7 @@ class Config:
     token: str | None
     max_workers: int
     allow_patterns: tuple[str, ...]
+    token_secret_arn: str | None = None
 
     @property
     def want(self) -> str:
@@ -116,6 +123,9 @@ def parse_env(env: Mapping[str, str]) -> Config:
     if not raw_workers.isdigit() or not 1 <= int(raw_workers) <= 64:
         raise ConfigError(f"MAX_WORKERS must be an integer in 1..64, got {raw_workers!r}")
     patterns = tuple(p.strip() for p in env.get("ALLOW_PATTERNS", "").split(",") if p.strip())
+    secret_arn = env.get("HF_TOKEN_SECRET_ARN", "").strip()
+    if secret_arn and not _SECRET_ARN.fullmatch(secret_arn):
+        raise ConfigError(f"HF_TOKEN_SECRET_ARN must be a Secrets Manager secret ARN, got {secret_arn!r}")
     return Config(
         repository=repository,
         revision=revision,
@@ -124,6 +134,7 @@ def parse_env(env: Mapping[str, str]) -> Config:
         token=env.get("HF_TOKEN", "").strip() or None,
         max_workers=int(raw_workers),
         allow_patterns=patterns or DEFAULT_ALLOW,
+        token_secret_arn=secret_arn or None,
     )
 
 
@@ -271,13 +282,43 @@ def upload_tree(client: Any, root: Path, manifest: Mapping[str, Any], store: S3S
     log(f"uploaded {len(manifest['files'])} files to s3://{store.bucket}/{store.prefix}")
 
 
+def fetch_token(secret_arn: str, client: Any = None) -> str:
+    """The Hugging Face token from Secrets Manager: the SecretString, or its "token" key when it is
+    a JSON object. `client` is a boto3 secretsmanager client or a test fake."""
+    if client is None:
+        import boto3  # pinned and installed by the Job
+
+        client = boto3.client("secretsmanager", region_name=secret_arn.split(":")[3])
+    raw = client.get_secret_value(SecretId=secret_arn).get("SecretString")
+    if not isinstance(raw, str) or not raw.strip():
+        raise PreloadError("the Hugging Face token secret has no SecretString")
+    token = raw.strip()
+    if token.startswith("{"):
+        try:
+            parsed = json.loads(token)
+        except json.JSONDecodeError:
+            raise PreloadError("the Hugging Face token secret is not valid JSON") from None
+        value = parsed.get("token") if isinstance(parsed, dict) else None
+        if not isinstance(value, str) or not value.strip():
+            raise PreloadError('the Hugging Face token secret is a JSON object without a "token" string')
+        token = value.strip()
+    _REDACT.add(token)
+    return token
+
+
+def redact(text: str) -> str:
+    for secret in _REDACT:
+        text = text.replace(secret, "***")
+    return text
+
+
 def hf_download(**kwargs: Any) -> Any:
     from huggingface_hub import snapshot_download  # pinned and installed by the Job
 
     return snapshot_download(**kwargs)
 
 
-def run(cfg: Config, downloader: Downloader, s3_client: Any = None) -> None:
+def run(cfg: Config, downloader: Downloader, s3_client: Any = None, secrets_client: Any = None) -> None:
     if cfg.is_s3:
         if s3_client is None:
             import boto3  # pinned and installed by the Job
@@ -295,6 +336,9 @@ def run(cfg: Config, downloader: Downloader, s3_client: Any = None) -> None:
     for orphan in find_incomplete(root):
         log(f"removing orphaned partial download {orphan.relative_to(root)}")
         orphan.unlink(missing_ok=True)
+    token = cfg.token
+    if token is None and cfg.token_secret_arn:
+        token = fetch_token(cfg.token_secret_arn, secrets_client)
     log(f"downloading {cfg.want} to {root} (max_workers={cfg.max_workers})")
     downloader(
         repo_id=cfg.repository,
@@ -302,7 +346,7 @@ def run(cfg: Config, downloader: Downloader, s3_client: Any = None) -> None:
         local_dir=str(root),
         max_workers=cfg.max_workers,
         allow_patterns=list(cfg.allow_patterns),
-        token=cfg.token,
+        token=token,
     )
     leftovers = find_incomplete(root)
     if leftovers:
@@ -318,17 +362,20 @@ def run(cfg: Config, downloader: Downloader, s3_client: Any = None) -> None:
     log(f"{cfg.want} complete: {len(manifest['files'])} files, {total} bytes")
 
 
-def main(env: Mapping[str, str] | None = None, downloader: Downloader | None = None, s3_client: Any = None) -> int:
+def main(env: Mapping[str, str] | None = None, downloader: Downloader | None = None, s3_client: Any = None,
+         secrets_client: Any = None) -> int:
     try:
         cfg = parse_env(os.environ if env is None else env)
     except ConfigError as error:
         log(f"invalid configuration: {error}")
         return 2
+    if cfg.token:
+        _REDACT.add(cfg.token)
     try:
-        run(cfg, downloader or hf_download, s3_client)
+        run(cfg, downloader or hf_download, s3_client, secrets_client)
     except Exception as error:  # noqa: BLE001 - any failure: one line with the reason, exit 1, Job retries
         reason = f"{type(error).__name__}: {error}".replace("\n", " ")
-        log(f"FAILED {cfg.want}: {reason.replace(cfg.token, '***') if cfg.token else reason}")
+        log(f"FAILED {cfg.want}: {redact(reason)}")
         return 1
     return 0
 

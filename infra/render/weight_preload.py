@@ -18,7 +18,6 @@ from .startup_budget import preload_deadline_seconds
 from .weight_store import WeightRef, location
 
 SERVICE_ACCOUNT = "weight-preload"
-HF_TOKEN_SECRET = "hugging-face-token"  # synced from AWS Secrets Manager (weights.huggingFaceTokenSecret)
 # The script's dependencies, installed with --no-deps at these exact versions (the complete closure
 # for Python 3.12, amd64 and arm64) before it runs: the image is a plain pinned Python.
 PRELOAD_PACKAGES = (
@@ -31,7 +30,11 @@ PRELOAD_PACKAGES = (
 SCRATCH = "/scratch"
 
 
-def render_preload_job(platform: PlatformConfig, stack: str, ref: WeightRef, weights_gib: float) -> dict:
+def render_preload_job(platform: PlatformConfig, stack: str, ref: WeightRef, weights_gib: float,
+                       hf_token_secret_arn: str | None = None) -> dict:
+    """`hf_token_secret_arn` (infra.render.aws.weight_store.hf_token_secret_arn): the AWS Secrets
+    Manager secret the script reads the Hugging Face token from, with the Job's Pod Identity; the
+    token itself never appears in Kubernetes."""
     streamer = platform.weights.loader == "streamer"
     install = (
         f"pip install --quiet --no-cache-dir --disable-pip-version-check --no-deps --target /tmp/pydeps "
@@ -45,8 +48,9 @@ def render_preload_job(platform: PlatformConfig, stack: str, ref: WeightRef, wei
         {"name": "HOME", "value": "/tmp"},
         {"name": "HF_HOME", "value": "/tmp/huggingface"},  # hf_xet keeps a chunk cache here
         {"name": "HF_HUB_DISABLE_PROGRESS_BARS", "value": "1"},
-        {"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": HF_TOKEN_SECRET, "key": "token", "optional": True}}},
     ]
+    if hf_token_secret_arn:
+        env.append({"name": "HF_TOKEN_SECRET_ARN", "value": hf_token_secret_arn})
     mounts = [{"name": "tools", "mountPath": TOOLS_PATH, "readOnly": True}, {"name": "tmp", "mountPath": "/tmp"}]
     volumes = [
         {"name": "tools", "configMap": {"name": TOOLS_CONFIGMAP, "defaultMode": 0o444}},

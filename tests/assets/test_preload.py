@@ -320,3 +320,116 @@ def test_runs_as_a_script(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert proc.stdout.count("\n") == 1 and proc.stdout.startswith("[preload] invalid configuration")
+
+
+# --------------------------------------------------------------------------------------
+# the Hugging Face token from AWS Secrets Manager
+# --------------------------------------------------------------------------------------
+
+SECRET_ARN = "arn:aws:secretsmanager:eu-west-3:123456789012:secret:llm-platform/dev/hugging-face-token"
+
+
+class FakeSecrets:
+    """A secretsmanager client: answers get_secret_value with a fixed SecretString (or raises)."""
+
+    def __init__(self, secret_string: str | None = "hf_from_secrets_manager", error: Exception | None = None) -> None:
+        self.secret_string, self.error = secret_string, error
+        self.calls: list[str] = []
+
+    def get_secret_value(self, *, SecretId: str) -> dict[str, Any]:
+        self.calls.append(SecretId)
+        if self.error is not None:
+            raise self.error
+        response: dict[str, Any] = {"ARN": SECRET_ARN + "-AbCdEf", "Name": "llm-platform/dev/hugging-face-token"}
+        if self.secret_string is not None:
+            response["SecretString"] = self.secret_string
+        return response
+
+
+def test_token_secret_arn_is_validated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    secrets = FakeSecrets()
+    assert preload.main(local_env(tmp_path, HF_TOKEN_SECRET_ARN="hugging-face-token"), downloader=FakeDownloader(),
+                        secrets_client=secrets) == 2
+    assert "HF_TOKEN_SECRET_ARN" in capsys.readouterr().out
+    assert secrets.calls == []
+    assert preload.parse_env(local_env(tmp_path, HF_TOKEN_SECRET_ARN=f" {SECRET_ARN} ")).token_secret_arn == SECRET_ARN
+    assert preload.parse_env(local_env(tmp_path)).token_secret_arn is None
+
+
+@pytest.mark.parametrize(
+    ("secret_string", "token"),
+    [("hf_plain", "hf_plain"), (" hf_padded\n", "hf_padded"), ('{"token": "hf_json", "user": "bot"}', "hf_json")],
+)
+def test_token_is_read_from_secrets_manager_when_hf_token_is_unset(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], secret_string: str, token: str
+) -> None:
+    secrets, downloader = FakeSecrets(secret_string), FakeDownloader()
+    assert preload.main(local_env(tmp_path, HF_TOKEN_SECRET_ARN=SECRET_ARN), downloader=downloader,
+                        secrets_client=secrets) == 0
+    assert secrets.calls == [SECRET_ARN]
+    assert downloader.calls[0]["token"] == token
+    assert token not in capsys.readouterr().out
+
+
+def test_hf_token_wins_over_the_secret(tmp_path: Path) -> None:
+    secrets, downloader = FakeSecrets(), FakeDownloader()
+    env = local_env(tmp_path, HF_TOKEN="hf_env", HF_TOKEN_SECRET_ARN=SECRET_ARN)
+    assert preload.main(env, downloader=downloader, secrets_client=secrets) == 0
+    assert secrets.calls == []
+    assert downloader.calls[0]["token"] == "hf_env"
+
+
+def test_secret_is_read_lazily_only_when_a_download_is_needed(tmp_path: Path) -> None:
+    env = local_env(tmp_path, HF_TOKEN_SECRET_ARN=SECRET_ARN)
+    assert preload.main(env, downloader=FakeDownloader(), secrets_client=FakeSecrets()) == 0
+    again = FakeSecrets()
+    assert preload.main(env, downloader=FakeDownloader(), secrets_client=again) == 0
+    assert again.calls == []  # complete already: no Secrets Manager call at all
+
+
+@pytest.mark.parametrize(
+    ("secrets", "reason"),
+    [
+        (FakeSecrets(None), "has no SecretString"),
+        (FakeSecrets("   "), "has no SecretString"),
+        (FakeSecrets('{"user": "bot"}'), 'without a "token" string'),
+        (FakeSecrets("{not json"), "not valid JSON"),
+        (FakeSecrets(error=FakeS3Error("AccessDeniedException")), "AccessDeniedException"),
+    ],
+)
+def test_unusable_secret_fails_without_downloading(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], secrets: FakeSecrets, reason: str
+) -> None:
+    downloader = FakeDownloader()
+    assert preload.main(local_env(tmp_path, HF_TOKEN_SECRET_ARN=SECRET_ARN), downloader=downloader,
+                        secrets_client=secrets) == 1
+    assert downloader.calls == []
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[-1].startswith(f"[preload] FAILED {REPO}@{SHA}") and reason in out[-1]
+    assert not (tmp_path / preload.MARKER).exists()
+
+
+def test_token_from_the_secret_is_never_logged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def broken(**kwargs: Any) -> None:
+        raise OSError(f"401 for token {kwargs['token']}")
+
+    secrets = FakeSecrets('{"token": "hf_very_secret_value"}')
+    assert preload.main(local_env(tmp_path, HF_TOKEN_SECRET_ARN=SECRET_ARN), downloader=broken,
+                        secrets_client=secrets) == 1
+    out = capsys.readouterr().out
+    assert "hf_very_secret_value" not in out
+    assert "401 for token ***" in out
+
+
+def test_secrets_client_defaults_to_boto3_in_the_secret_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[tuple[str, str]] = []
+
+    class FakeBoto3:
+        @staticmethod
+        def client(service: str, region_name: str) -> FakeSecrets:
+            made.append((service, region_name))
+            return FakeSecrets("hf_boto")
+
+    monkeypatch.setitem(sys.modules, "boto3", FakeBoto3)
+    assert preload.fetch_token(SECRET_ARN) == "hf_boto"
+    assert made == [("secretsmanager", "eu-west-3")]

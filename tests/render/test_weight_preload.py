@@ -179,10 +179,24 @@ def test_script_runs_from_the_tools_config_map():
     assert volumes(job())["tools"]["configMap"]["name"] == "weight-tools"
 
 
-def test_hugging_face_token_comes_from_an_optional_secret():
-    token = env(job())["HF_TOKEN"]
-    assert "value" not in token
-    assert token["valueFrom"] == {"secretKeyRef": {"name": "hugging-face-token", "key": "token", "optional": True}}
+SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:llm-platform/dev/hugging-face-token"
+
+
+def test_without_a_token_secret_the_job_reads_no_token():
+    e = env(job())
+    assert "HF_TOKEN" not in e and "HF_TOKEN_SECRET_ARN" not in e
+    assert not any("secretKeyRef" in str(v) for v in e.values())
+
+
+@pytest.mark.parametrize("name", ["s3files", "streamer"])
+def test_hugging_face_token_comes_from_secrets_manager_never_from_kubernetes(name: str):
+    j = render_preload_job(variant(name).platform, STACK, QWEN, QWEN_GIB, hf_token_secret_arn=SECRET_ARN)
+    e = env(j)
+    assert e["HF_TOKEN_SECRET_ARN"] == {"name": "HF_TOKEN_SECRET_ARN", "value": SECRET_ARN}
+    assert "HF_TOKEN" not in e  # the script fetches it itself, with the Job's Pod Identity
+    assert all("valueFrom" not in v for v in e.values())
+    assert not any("secret" in v for v in pod(j)["volumes"])
+    assert validate_object(j, "1.34") == []
 
 
 def test_repository_and_revision_in_the_environment():

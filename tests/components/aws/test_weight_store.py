@@ -1,0 +1,260 @@
+"""WeightStore under Pulumi mocks: the bucket kept as data, S3 Files wired from outputs, and the
+Pod Identity associations of each loader mode."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pytest
+
+from components.aws.weight_store import WeightStore, WeightStoreArgs, _subnet
+from infra.plan.mocks import PlanMonitor, Registration
+from infra.stack_file import load_stack_file, platform_config
+from tests.conftest import ROOT
+
+ACCOUNT, REGION = "123456789012", "us-east-1"
+SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
+NODE_SG = "sg-0nodes000000000"
+BUCKET = "llm-platform-dev-weights"
+QWEN = "models/Qwen/Qwen2.5-Coder-7B-Instruct/c03e6d358207e414f1eca0bb1891e29f1db0e242"
+
+
+def platform(**overrides):
+    """The dev stack, with top-level sections replaced (values as in the stack file)."""
+    values = dict(load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml").values)
+    for key, value in overrides.items():
+        values[f"llm-platform:{key}"] = json.dumps(value)
+    return platform_config(values, "dev", "llm-platform")
+
+
+def build(config, subnets=SUBNETS, with_provider=False) -> dict:
+    """Construct a WeightStore named `weights` as a Pulumi program; returns its resolved outputs."""
+    outputs: dict = {}
+
+    def construct():
+        provider = k8s.Provider("cluster", kubeconfig="{}") if with_provider else None
+        store = WeightStore("weights", WeightStoreArgs(
+            platform=config, stack="dev", region=REGION, account_id=ACCOUNT, cluster_name="llm-dev",
+            vpc_id="vpc-0offline0000000", private_subnet_ids=pulumi.Output.from_input(subnets),
+            node_security_group_id=NODE_SG, k8s_provider=provider))
+        outputs["hf_token_secret_arn"] = store.hf_token_secret_arn
+        for key in ("bucket_name", "bucket_arn", "kms_key_arn", "file_system_id", "access_point_id",
+                    "volume_handle", "preload_role_arn"):
+            value = getattr(store, key)
+            if value is None:
+                outputs[key] = None
+            else:
+                value.apply(lambda v, key=key: outputs.__setitem__(key, v))
+
+    pulumi.runtime.test(construct)()
+    return outputs
+
+
+def kind(r: Registration) -> str:
+    return r.type.rsplit(":", 1)[-1]
+
+
+def of_kind(monitor: PlanMonitor, name: str) -> list[Registration]:
+    return [r for r in monitor.registrations if kind(r) == name]
+
+
+def one(monitor: PlanMonitor, name: str) -> Registration:
+    (found,) = of_kind(monitor, name)
+    return found
+
+
+def by_name(monitor: PlanMonitor, name: str) -> Registration:
+    return next(r for r in monitor.registrations if r.name == name)
+
+
+S3FILES_KINDS = {"FilesFileSystem", "FilesMountTarget", "FilesAccessPoint", "SecurityGroup",
+                 "SecurityGroupIngressRule", "PersistentVolume"}
+
+
+# --------------------------------------------------------------------------------------
+# the bucket: data that outlives the stack
+# --------------------------------------------------------------------------------------
+
+
+def test_bucket_is_protected_and_retained(pulumi_mocks):
+    build(platform())
+    bucket = one(pulumi_mocks, "Bucket")
+    assert bucket.type == "aws:s3/bucket:Bucket"  # the non-deprecated (V2-style) bucket of pulumi-aws 7
+    assert bucket.inputs == {"bucket": BUCKET}
+    assert bucket.protect and bucket.retain_on_delete
+    key = one(pulumi_mocks, "Key")  # losing the key would lose the data
+    assert key.protect and key.retain_on_delete
+    assert key.inputs["enableKeyRotation"] is True
+    for name in ("BucketVersioning", "BucketServerSideEncryptionConfiguration", "BucketPublicAccessBlock",
+                 "BucketOwnershipControls", "BucketPolicy", "BucketLifecycleConfiguration"):
+        r = one(pulumi_mocks, name)
+        assert r.retain_on_delete, name
+        assert r.inputs["bucket"] == "weights-bucket-offline-id", name
+
+
+def test_bucket_settings(pulumi_mocks):
+    outputs = build(platform())
+    assert one(pulumi_mocks, "BucketVersioning").inputs["versioningConfiguration"] == {"status": "Enabled"}
+    assert one(pulumi_mocks, "BucketServerSideEncryptionConfiguration").inputs["rules"] == [{
+        "applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": outputs["kms_key_arn"]},
+        "bucketKeyEnabled": True,
+    }]
+    pab = one(pulumi_mocks, "BucketPublicAccessBlock").inputs
+    assert {k: pab[k] for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
+                                "restrictPublicBuckets")} == dict.fromkeys(
+        ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"), True)
+    assert one(pulumi_mocks, "BucketOwnershipControls").inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+    policy = one(pulumi_mocks, "BucketPolicy")
+    (deny,) = json.loads(policy.inputs["policy"])["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert deny["Resource"] == [f"arn:aws:s3:::{BUCKET}", f"arn:aws:s3:::{BUCKET}/*"]
+    assert one(pulumi_mocks, "BucketPublicAccessBlock").urn in policy.dependencies
+    rules = one(pulumi_mocks, "BucketLifecycleConfiguration").inputs["rules"]
+    assert rules[0]["noncurrentVersionExpiration"] == {"noncurrentDays": 30}
+    assert rules[1]["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 7}
+    assert outputs["bucket_name"] == BUCKET and outputs["bucket_arn"] == f"arn:aws:s3:::{BUCKET}"
+
+
+def test_every_child_is_parented_by_the_component(pulumi_mocks):
+    build(platform())
+    component = by_name(pulumi_mocks, "weights")
+    assert component.type == "llm-platform:aws:WeightStore" and not component.custom
+    children = [r for r in pulumi_mocks.registrations if r is not component]
+    assert children and all(r.parent == component.urn for r in children)
+    assert all(r.name.startswith("weights-") for r in children)
+
+
+# --------------------------------------------------------------------------------------
+# S3 Files
+# --------------------------------------------------------------------------------------
+
+
+def test_s3files_file_system_follows_the_bucket_and_its_versioning(pulumi_mocks):
+    build(platform())
+    fs = one(pulumi_mocks, "FilesFileSystem")
+    assert fs.type == "aws:s3/filesFileSystem:FilesFileSystem"
+    assert fs.inputs["bucket"] == f"arn:aws:s3:::{BUCKET}"
+    assert one(pulumi_mocks, "Bucket").urn in fs.dependencies
+    assert one(pulumi_mocks, "BucketVersioning").urn in fs.dependencies
+    role = by_name(pulumi_mocks, "weights-files-role")
+    assert fs.inputs["roleArn"] == f"arn:aws:iam::{ACCOUNT}:role/weights-files-role"
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": "elasticfilesystem.amazonaws.com"}
+    assert by_name(pulumi_mocks, "weights-files-role-policy").urn in fs.dependencies
+
+
+@pytest.mark.parametrize("zones", [2, 3])
+def test_one_mount_target_per_private_subnet(pulumi_mocks, zones):
+    subnets = [f"subnet-0{c * 16}" for c in "abcdef"[:zones]]
+    build(platform(network={"availabilityZones": zones}), subnets=subnets)
+    targets = sorted(of_kind(pulumi_mocks, "FilesMountTarget"), key=lambda r: r.name)
+    assert [t.inputs["subnetId"] for t in targets] == subnets
+    sg = one(pulumi_mocks, "SecurityGroup")
+    assert sg.inputs["vpcId"] == "vpc-0offline0000000"
+    assert all(t.inputs["securityGroups"] == ["weights-mount-targets-offline-id"] for t in targets)
+    assert all(t.inputs["fileSystemId"] == "weights-file-system-offline-id" for t in targets)
+    nfs = one(pulumi_mocks, "SecurityGroupIngressRule").inputs
+    assert nfs == {"securityGroupId": "weights-mount-targets-offline-id", "referencedSecurityGroupId": NODE_SG,
+                   "ipProtocol": "tcp", "fromPort": 2049, "toPort": 2049, "description": "NFS from the cluster nodes"}
+
+
+def test_subnet_count_mismatch_fails_loudly():
+    # run inside the subnet ids' apply; called directly here (a failed program leaks its futures)
+    assert _subnet(SUBNETS, 1, 2) == SUBNETS[1]
+    with pytest.raises(ValueError, match="expects 2 private subnets .* got 1"):
+        _subnet(SUBNETS[:1], 0, 2)
+
+
+def test_access_point_runs_as_the_pods_under_models(pulumi_mocks):
+    build(platform())
+    ap = one(pulumi_mocks, "FilesAccessPoint")
+    assert ap.inputs["fileSystemId"] == "weights-file-system-offline-id"
+    assert ap.inputs["posixUsers"] == [{"uid": 1000, "gid": 1000}]
+    assert ap.inputs["rootDirectories"] == [{
+        "path": "/models",
+        "creationPermissions": [{"ownerUid": 1000, "ownerGid": 1000, "permissions": "0775"}],
+    }]
+
+
+def test_volume_handle_is_built_from_the_outputs(pulumi_mocks):
+    outputs = build(platform(), with_provider=True)
+    handle = "s3files:weights-file-system-offline-id::weights-access-point-offline-id"
+    assert outputs["file_system_id"] == "weights-file-system-offline-id"
+    assert outputs["access_point_id"] == "weights-access-point-offline-id"
+    assert outputs["volume_handle"] == handle
+    pv = one(pulumi_mocks, "PersistentVolume")
+    assert pv.type == "kubernetes:v1:PersistentVolume"
+    assert pv.inputs["metadata"]["name"] == "llm-platform-weights"
+    assert pv.inputs["spec"]["csi"] == {"driver": "efs.csi.aws.com", "volumeHandle": handle}
+    assert pv.inputs["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
+    assert pv.inputs["spec"]["accessModes"] == ["ReadWriteMany"]
+    assert one(pulumi_mocks, "FilesAccessPoint").urn in pv.dependencies
+    assert all(t.urn in pv.dependencies for t in of_kind(pulumi_mocks, "FilesMountTarget"))
+    assert pv.provider and pv.provider.startswith(by_name(pulumi_mocks, "cluster").urn)
+
+
+# --------------------------------------------------------------------------------------
+# identities per loader
+# --------------------------------------------------------------------------------------
+
+
+def associations(monitor: PlanMonitor) -> dict[str, dict]:
+    return {r.inputs["serviceAccount"]: r.inputs for r in of_kind(monitor, "PodIdentityAssociation")}
+
+
+def role_policy(monitor: PlanMonitor, prefix: str) -> list[dict]:
+    return json.loads(by_name(monitor, f"{prefix}-role-policy").inputs["policy"])["Statement"]
+
+
+def test_s3files_binds_only_the_preload_identity(pulumi_mocks):
+    outputs = build(platform())
+    assert associations(pulumi_mocks) == {"weight-preload": {
+        "clusterName": "llm-dev", "namespace": "llm", "serviceAccount": "weight-preload",
+        "roleArn": f"arn:aws:iam::{ACCOUNT}:role/weights-preload-role",
+    }}
+    assert outputs["preload_role_arn"] == f"arn:aws:iam::{ACCOUNT}:role/weights-preload-role"
+    trust = json.loads(by_name(pulumi_mocks, "weights-preload-role").inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+    assert trust["Action"] == ["sts:AssumeRole", "sts:TagSession"]
+    write = role_policy(pulumi_mocks, "weights-preload")[0]
+    assert write["Resource"] == f"arn:aws:s3:::{BUCKET}/models/*" and "s3:PutObject" in write["Action"]
+
+
+def test_streamer_binds_each_model_read_only_and_has_no_file_system(pulumi_mocks):
+    outputs = build(platform(weights={"loader": "streamer"}))
+    found = associations(pulumi_mocks)
+    assert set(found) == {"weight-preload", "qwen-coder"}
+    assert found["qwen-coder"]["roleArn"] == f"arn:aws:iam::{ACCOUNT}:role/weights-serving-qwen-coder-role"
+    assert found["qwen-coder"]["namespace"] == "llm"
+    read = role_policy(pulumi_mocks, "weights-serving-qwen-coder")
+    assert read[0] == {"Sid": "ReadWeights", "Effect": "Allow", "Action": "s3:GetObject",
+                       "Resource": [f"arn:aws:s3:::{BUCKET}/{QWEN}/*"]}
+    actions = {a for s in read for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert actions == {"s3:GetObject", "s3:ListBucket", "kms:Decrypt"}
+    kinds = Counter(kind(r) for r in pulumi_mocks.registrations)
+    assert not S3FILES_KINDS & set(kinds)
+    assert outputs["file_system_id"] is outputs["access_point_id"] is outputs["volume_handle"] is None
+
+
+def test_association_waits_for_the_role_policy(pulumi_mocks):
+    build(platform())
+    association = one(pulumi_mocks, "PodIdentityAssociation")
+    assert by_name(pulumi_mocks, "weights-preload-role-policy").urn in association.dependencies
+
+
+def test_token_secret_reaches_the_preload_policy(pulumi_mocks):
+    outputs = build(platform(weights={"loader": "s3files", "huggingFaceTokenSecret": "llm-platform/dev/hf"}))
+    arn = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:llm-platform/dev/hf"
+    assert outputs["hf_token_secret_arn"] == arn
+    (secret,) = [s for s in role_policy(pulumi_mocks, "weights-preload") if s["Sid"] == "ReadHuggingFaceToken"]
+    assert secret == {"Sid": "ReadHuggingFaceToken", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                      "Resource": f"{arn}-??????"}
+
+
+def test_without_a_token_secret_there_is_no_secret_access(pulumi_mocks):
+    outputs = build(platform())
+    assert outputs["hf_token_secret_arn"] is None
+    assert all(s["Sid"] != "ReadHuggingFaceToken" for s in role_policy(pulumi_mocks, "weights-preload"))
