@@ -20,13 +20,14 @@ class WeightPreloadArgs:
     stack: str
     weights: WeightRef
     weights_gib: float
+    hf_token_secret_arn: str | None = None  # Secrets Manager secret with the Hugging Face token
     depends_on: tuple[pulumi.Resource, ...] = ()
 
 
 class WeightPreload(pulumi.ComponentResource):
     def __init__(self, name: str, args: WeightPreloadArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("llm-platform:weights:WeightPreload", name, None, opts)
-        job = render_preload_job(args.platform, args.stack, args.weights, args.weights_gib)
+        job = render_preload_job(args.platform, args.stack, args.weights, args.weights_gib, args.hf_token_secret_arn)
         deadline_minutes = job["spec"]["activeDeadlineSeconds"] // 60 + 5
         self.job = register(
             f"{name}-job",

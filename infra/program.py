@@ -1,15 +1,24 @@
 """The Pulumi program: stack config in, the platform's resources out.
 
 `run()` is what `pulumi up` executes (from infra/__main__.py); `build()` is the wiring, shared with
-the offline plan, which runs it under Pulumi's mocks.
+the offline plan, which runs it under Pulumi's mocks. Layers, bottom up: network and EKS cluster
+(or an existing cluster), Karpenter and the GPU pools, the weight store, then the serving layer.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.aws.cluster import Cluster, ClusterArgs
+from components.aws.gpu_node_software import GpuNodeSoftware, GpuNodeSoftwareArgs
+from components.aws.gpu_pool import GpuPool, GpuPoolArgs
+from components.aws.karpenter import Karpenter, KarpenterArgs
+from components.aws.network import Network, NetworkArgs
+from components.aws.weight_store import WeightStore, WeightStoreArgs
 from components.model_release import ModelRelease, ModelReleaseArgs
 from components.serving_namespace import ServingNamespace, ServingNamespaceArgs
 from components.weight_preload import WeightPreload, WeightPreloadArgs
@@ -39,19 +48,6 @@ def run() -> None:
     build(platform, stack, region=current_config_values().get("aws:region", "us-east-1"))
 
 
-def cluster_provider(platform: PlatformConfig, region: str) -> k8s.Provider:
-    """The Kubernetes provider for the cluster the platform targets, looked up by name.
-
-    The AWS layer (VPC, EKS, Karpenter, S3) will create the cluster when `cluster.existing` is
-    false; until it lands, the cluster is looked up by name in both modes.
-    """
-    cluster = aws.eks.get_cluster_output(name=platform.cluster.name)
-    kubeconfig = pulumi.Output.all(cluster.endpoint, cluster.certificate_authorities).apply(
-        lambda v: eks_kubeconfig(platform.cluster.name, v[0], v[1][0]["data"], region)
-    )
-    return k8s.Provider("cluster", kubeconfig=kubeconfig, enable_server_side_apply=True)
-
-
 ADAPTER_GIB_ESTIMATE = 2.0  # LoRA adapters are megabytes to a few GiB; only sizes the Job's deadline
 
 
@@ -68,21 +64,95 @@ def preload_sizes(platform: PlatformConfig) -> dict[WeightRef, float]:
     return sizes
 
 
-def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> dict[str, pulumi.Output]:
-    provider = cluster_provider(platform, region)
-    on_cluster = pulumi.ResourceOptions(providers=[provider])
-    serving = ServingNamespace("serving", ServingNamespaceArgs(platform=platform), on_cluster)
+@dataclass(frozen=True)
+class ClusterAccess:
+    """What every layer above needs to know about the cluster, created or existing."""
 
+    name: pulumi.Input[str]
+    arn: pulumi.Input[str]
+    endpoint: pulumi.Input[str]
+    certificate_authority: pulumi.Input[str]
+    security_group_id: pulumi.Input[str]
+    vpc_id: pulumi.Input[str]
+    private_subnet_ids: pulumi.Input[list[str]]
+    node_role_arn: pulumi.Input[str] | None  # managed node groups' role (created clusters only)
+    ready: tuple[pulumi.Resource, ...]  # what must exist before anything runs on the cluster
+
+
+def cluster_access(platform: PlatformConfig, stack: str, region: str) -> ClusterAccess:
+    name = platform.cluster.name
+    network_cfg = platform.network
+    if platform.cluster.existing:
+        found = aws.eks.get_cluster(name=name)
+        vpc = found.vpc_config
+        return ClusterAccess(
+            name=name, arn=found.arn, endpoint=found.endpoint,
+            certificate_authority=found.certificate_authorities[0].data,
+            security_group_id=vpc.cluster_security_group_id,
+            vpc_id=network_cfg.existing_vpc_id or vpc.vpc_id,
+            private_subnet_ids=list(network_cfg.existing_private_subnet_ids or vpc.subnet_ids),
+            node_role_arn=None, ready=(),
+        )
+    network = Network("network", NetworkArgs(config=network_cfg, cluster_name=name, stack=stack, region=region))
+    cluster = Cluster("cluster", ClusterArgs(platform=platform, stack=stack,
+                                             private_subnet_ids=network.private_subnet_ids,
+                                             addon_versions=platform.addon_versions()))
+    return ClusterAccess(
+        name=cluster.name, arn=cluster.arn, endpoint=cluster.endpoint,
+        certificate_authority=cluster.certificate_authority, security_group_id=cluster.security_group_id,
+        vpc_id=network.vpc_id, private_subnet_ids=network.private_subnet_ids,
+        node_role_arn=cluster.node_role_arn, ready=(cluster,),
+    )
+
+
+def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> dict[str, pulumi.Output]:
+    account_id = aws.get_caller_identity().account_id
+    tags = {"llm-platform:stack": stack, "llm-platform:cluster": platform.cluster.name}
+    access = cluster_access(platform, stack, region)
+    # Karpenter finds the security group for new nodes by this tag (the subnets carry it too).
+    aws.ec2.Tag("cluster-security-group-discovery", resource_id=access.security_group_id,
+                key="karpenter.sh/discovery", value=platform.cluster.name,
+                opts=pulumi.ResourceOptions(depends_on=list(access.ready)))
+    kubeconfig = pulumi.Output.all(access.name, access.endpoint, access.certificate_authority).apply(
+        lambda v: eks_kubeconfig(v[0], v[1], v[2], region))
+    provider = k8s.Provider("cluster", kubeconfig=kubeconfig, enable_server_side_apply=True,
+                            opts=pulumi.ResourceOptions(depends_on=list(access.ready)))
+    on_cluster = pulumi.ResourceOptions(providers=[provider])
+
+    karpenter = None
+    if any(p.provisioner == "karpenter" for p in platform.gpu_pools.values()):
+        karpenter = Karpenter("karpenter", KarpenterArgs(
+            cluster_name=access.name, cluster_arn=access.arn, region=region, account_id=account_id,
+            k8s_provider=provider, depends_on=access.ready,
+            kubernetes_version=platform.cluster.kubernetes_version, tags=tags))
+    pools = [
+        GpuPool(f"gpu-pool-{name}", GpuPoolArgs(
+            pool_name=name, pool=pool, cluster_name=access.name,
+            node_role_name=karpenter.node_role_name if karpenter else "",
+            node_role_arn=access.node_role_arn or "", private_subnet_ids=access.private_subnet_ids,
+            kubernetes_version=platform.cluster.kubernetes_version, k8s_provider=provider,
+            depends_on=(karpenter.release,) if karpenter and pool.provisioner == "karpenter" else access.ready,
+            tags=tags))
+        for name, pool in platform.gpu_pools.items()
+    ]
+    GpuNodeSoftware("gpu-node-software", GpuNodeSoftwareArgs(pools=platform.gpu_pools, k8s_provider=provider,
+                                                             depends_on=access.ready))
+    store = WeightStore("weight-store", WeightStoreArgs(
+        platform=platform, stack=stack, region=region, account_id=account_id, cluster_name=access.name,
+        vpc_id=access.vpc_id, private_subnet_ids=access.private_subnet_ids,
+        node_security_group_id=access.security_group_id, k8s_provider=provider), pulumi.ResourceOptions(
+            depends_on=list(access.ready)))
+
+    serving = ServingNamespace("serving", ServingNamespaceArgs(platform=platform), on_cluster)
     preloads: dict[WeightRef, WeightPreload] = {
         ref: WeightPreload(
             ref.job_name,
             WeightPreloadArgs(platform=platform, stack=stack, weights=ref, weights_gib=gib,
-                              depends_on=(serving,)),
+                              hf_token_secret_arn=store.hf_token_secret_arn, depends_on=(serving, store)),
             on_cluster,
         )
         for ref, gib in preload_sizes(platform).items()
     }
-
     tools_digest = digest(*tool_scripts().values())
     endpoints = {}
     for model in platform.resolved_models:
@@ -91,11 +161,13 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
             ModelReleaseArgs(
                 platform=platform, stack=stack, model=model, tools_digest=tools_digest,
                 preloads=tuple(preloads[r].job for r in weight_refs(model) if r in preloads),
-                depends_on=(serving,),
+                depends_on=(serving, store, *pools),
             ),
             on_cluster,
         )
         endpoints[model.name] = release.endpoint
+    pulumi.export("cluster", access.name)
+    pulumi.export("weightBucket", store.bucket_name)
     pulumi.export("namespace", serving.namespace)
     pulumi.export("modelEndpoints", endpoints)
     return endpoints

@@ -120,5 +120,6 @@ class Cluster(pulumi.ComponentResource):
         self.certificate_authority = cluster.certificate_authority.data
         self.security_group_id = cluster.vpc_config.cluster_security_group_id
         self.system_node_group = system
+        self.node_role_arn = node_role.arn  # also used by GPU pools that are managed node groups
         self.register_outputs({"name": self.name, "endpoint": self.endpoint, "arn": self.arn})
 

@@ -49,6 +49,15 @@ Before a production pin, confirm each build with
 
 from __future__ import annotations
 
+# The add-ons the platform installs, in install order; `True`: needed before nodes can become Ready.
+ADDONS: tuple[tuple[str, bool], ...] = (
+    ("vpc-cni", True),
+    ("kube-proxy", True),
+    ("eks-pod-identity-agent", True),
+    ("coredns", False),
+    ("aws-efs-csi-driver", False),
+)
+
 EKS_ADDON_VERSIONS: dict[str, dict[str, str]] = {
     "1.34": {
         # EKS User Guide managing-vpc-cni (docs.amazonaws.cn zh_cn .md): "| 1.34 | v1.21.1-eksbuild.7 |"

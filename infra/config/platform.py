@@ -12,9 +12,9 @@ from functools import cached_property
 
 from pydantic import Field
 
-from ..catalog.eks_addons import EKS_ADDON_VERSIONS
+from ..catalog.eks_addons import ADDONS, EKS_ADDON_VERSIONS
 from ..catalog.gpus import GIB, InstanceType
-from ..render.aws.cluster import ADDONS
+from ..catalog.platform_versions import ami_alias, check_karpenter_supports
 from ..catalog.models import ModelArchitecture, catalog_model
 from ..catalog.vllm import CHECKPOINT_DTYPE_BYTES, MANAGED_FLAGS, MANAGED_SHORT_FLAGS, QUANTIZATION, vllm_cli
 from ..sizing import FitInput, FitReport, explain_misfit, fit, tensor_parallel_problem
@@ -165,6 +165,26 @@ class PlatformConfig(StackModel):
             found += self._model_issues(at, model)
         found += self._pool_capacity_issues()
         found += self._addon_issues()
+        found += self._provisioner_issues()
+        return found
+
+    def _provisioner_issues(self) -> list[Issue]:
+        found: list[Issue] = []
+        version = self.cluster.kubernetes_version
+        for name, pool in self.gpu_pools.items():
+            at: Path = ("gpuPools", name)
+            if pool.provisioner == "karpenter":
+                try:
+                    check_karpenter_supports(version)
+                except ValueError as exc:
+                    found.append(Issue(at + ("provisioner",), str(exc)))
+                try:
+                    ami_alias(pool.ami_family, version)
+                except ValueError as exc:
+                    found.append(Issue(at + ("amiFamily",), str(exc)))
+            elif self.cluster.existing:
+                found.append(Issue(at + ("provisioner",), "a nodeGroup pool needs a cluster the platform creates "
+                                   "(it uses the platform's node role); allowed with an existing cluster: karpenter"))
         return found
 
     def _addon_issues(self) -> list[Issue]:

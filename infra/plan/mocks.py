@@ -14,6 +14,7 @@ REGION = "us-east-1"
 FAKE_INVOKES = {
     "aws:eks/getCluster:getCluster": lambda args: {
         "name": args.get("name"),
+        "arn": f"arn:aws:eks:{REGION}:{ACCOUNT}:cluster/{args.get('name')}",
         "endpoint": f"https://{args.get('name')}.eks.offline.invalid",
         "certificateAuthorities": [{"data": "T0ZGTElORS1QTEFO"}],
         "version": "1.34",

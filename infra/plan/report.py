@@ -96,12 +96,19 @@ def fit_lines(plan: Plan) -> list[str]:
 
 def context_lines(plan: Plan) -> list[str]:
     p = plan.platform
-    mode = "existing cluster" if p.cluster.existing else "cluster"
+    cluster = (f"existing cluster {p.cluster.name} (looked up by name; network and cluster are not managed)"
+               if p.cluster.existing else f"new cluster {p.cluster.name} in a new VPC over "
+               f"{p.network.availability_zones} availability zones" if not p.network.existing_vpc_id
+               else f"new cluster {p.cluster.name} in VPC {p.network.existing_vpc_id}")
+    pools = ", ".join(f"{name} ({pool.gpu}, {pool.provisioner}, up to {pool.gpu_limit} GPUs)"
+                      for name, pool in p.gpu_pools.items())
     return [
-        f"Target: {mode} {p.cluster.name} (Kubernetes {p.cluster.kubernetes_version}), namespace {p.serving.namespace}, "
-        f"weights in s3://{bucket_name(p, plan.stack)}/{p.weights.prefix}/ via {p.weights.loader}",
-        "Not in this plan yet: the AWS layer (VPC, EKS, Karpenter GPU pools, S3 weight store) and the gateway and "
-        "observability services; the models below are rendered against a cluster looked up by name.",
+        f"Target: {cluster}, Kubernetes {p.cluster.kubernetes_version}",
+        f"GPU pools: {pools}",
+        f"Weights: s3://{bucket_name(p, plan.stack)}/{p.weights.prefix}/ via {p.weights.loader}; "
+        f"models in namespace {p.serving.namespace}",
+        "Not in this plan yet: the gateway, autoscaler and observability services (KEDA, Envoy AI Gateway, "
+        "VictoriaMetrics) that the models' ScaledObjects, routes and scrape configs expect.",
     ]
 
 

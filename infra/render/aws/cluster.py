@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...catalog.eks_addons import ADDONS  # noqa: F401 - re-exported for the cluster component
 from ...config.cluster import ClusterConfig
 from .iam import managed_policy_arn, trust_policy
 
@@ -47,12 +48,3 @@ def log_group_name(cluster_name: str) -> str:
     """EKS writes control-plane logs here; creating it first lets us set the retention."""
     return f"/aws/eks/{cluster_name}/cluster"
 
-
-# Add-ons in install order. `before_nodes` ones must exist for nodes to become Ready.
-ADDONS: tuple[tuple[str, bool], ...] = (
-    ("vpc-cni", True),
-    ("kube-proxy", True),
-    ("eks-pod-identity-agent", True),
-    ("coredns", False),
-    ("aws-efs-csi-driver", False),
-)

@@ -1,0 +1,94 @@
+"""Pinned versions of the node-level platform software: Karpenter, the NVIDIA charts, node AMIs.
+
+Every pin is exact: a chart version, or an AMI release for Karpenter's `amiSelectorTerms` alias.
+`@latest` is never used: it re-resolves on every AMI release and drifts (replaces) every GPU node.
+Chart values are checked against the upstream `values.yaml` vendored in schemas/charts/ (see
+schemas/SOURCES.md for tags and commits).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class HelmChart:
+    """A chart as `k8s.helm.v3.Release` takes it: `chart` plus `version`, and `repo` unless the chart is OCI."""
+
+    chart: str
+    version: str
+    repo: str | None = None
+
+
+# Karpenter (aws/karpenter-provider-aws v1.14.1, commit bde00654; schemas/SOURCES.md). The in-tree
+# Chart.yaml at that tag still reads 1.13.0; the release pipeline publishes the chart as 1.14.1.
+# Install command in the project's getting-started guide (scripts/step08-apply-helm-chart.sh):
+#   helm upgrade --install karpenter oci://public.ecr.aws/karpenter/karpenter --version "${KARPENTER_VERSION}"
+KARPENTER_VERSION = "1.14.1"
+KARPENTER = HelmChart("oci://public.ecr.aws/karpenter/karpenter", KARPENTER_VERSION)
+# The same release also publishes its CRDs as a chart: Helm installs a chart's crds/ only once and never
+# upgrades them, so the CRDs get their own release (templates/, upgraded with the version).
+KARPENTER_CRD = HelmChart("oci://public.ecr.aws/karpenter/karpenter-crd", KARPENTER_VERSION)
+# pkg/providers/version/version.go at v1.14.1: MinK8sVersion = "1.26", MaxK8sVersion = "1.36".
+KARPENTER_MAX_KUBERNETES = "1.36"
+
+# NVIDIA device plugin (NVIDIA/k8s-device-plugin v0.20.0, deployments/helm/nvidia-device-plugin;
+# schemas/charts/nvidia-device-plugin/Chart.yaml). Helm repo from the project README:
+#   helm repo add nvdp https://nvidia.github.io/k8s-device-plugin
+NVIDIA_DEVICE_PLUGIN = HelmChart("nvidia-device-plugin", "0.20.0", "https://nvidia.github.io/k8s-device-plugin")
+
+# DCGM exporter (NVIDIA/dcgm-exporter tag 4.5.3-4.8.2, deployment/; schemas/charts/dcgm-exporter/Chart.yaml).
+# Helm repo from the project README:
+#   helm repo add gpu-helm-charts https://nvidia.github.io/dcgm-exporter/helm-charts
+DCGM_EXPORTER = HelmChart("dcgm-exporter", "4.8.2", "https://nvidia.github.io/dcgm-exporter/helm-charts")
+
+# EKS-optimized AMI releases for Karpenter's alias (`<family>@<version>`). With an alias Karpenter
+# resolves the public SSM parameter of each variant and picks the NVIDIA one for GPU instances.
+#
+# AL2023: awslabs/amazon-eks-ami release v20261119, the newest AL2023 NVIDIA AMI seen
+# (amazon-eks-node-al2023-x86_64-nvidia-<k8s>-v20261119; ../shared/reference/vllm-gpu-aws-facts.md 4.3).
+AL2023_AMI_VERSION = "v20261119"
+# Bottlerocket: bottlerocket-os/bottlerocket v1.64.0, announced released by the maintainers on
+# 2026-08-05 (tracking issue bottlerocket-os/bottlerocket#4895). Its aws-k8s-<k8s>-nvidia variants
+# ship the NVIDIA driver *and* the device plugin. Kubernetes 1.37 variants only arrive in v1.66.0
+# (bottlerocket-os/bottlerocket#4946), so this pin covers clusters up to 1.36. Karpenter strips the
+# leading "v" for the SSM path (/aws/service/bottlerocket/aws-k8s-<k8s>-nvidia/x86_64/1.64.0/image_id).
+BOTTLEROCKET_AMI_VERSION = "v1.64.0"
+BOTTLEROCKET_MAX_KUBERNETES = "1.36"
+
+AMI_VERSIONS: dict[str, str] = {"al2023": AL2023_AMI_VERSION, "bottlerocket": BOTTLEROCKET_AMI_VERSION}
+_MAX_KUBERNETES: dict[str, str] = {"bottlerocket": BOTTLEROCKET_MAX_KUBERNETES}
+_PINNED = re.compile(r"^v\d[\d.]*$")
+
+
+def _minor(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)
+
+
+def ami_alias(family: str, kubernetes_version: str) -> str:
+    """Karpenter `amiSelectorTerms[].alias` for an AMI family, pinned to the release above."""
+    version = AMI_VERSIONS.get(family)
+    if version is None:
+        raise ValueError(f"amiFamily {family!r} has no pinned AMI release; allowed: {', '.join(AMI_VERSIONS)}")
+    if not _PINNED.match(version):  # guards an edit of the pins above, e.g. to "latest"
+        raise ValueError(f"AMI release {version!r} for {family} is not pinned; "
+                         "allowed: an exact release such as v1.2.3")
+    ceiling = _MAX_KUBERNETES.get(family)
+    if ceiling is not None and _minor(kubernetes_version) > _minor(ceiling):
+        raise ValueError(
+            f"{family}@{version} has no Kubernetes {kubernetes_version} variant (it covers up to {ceiling}); "
+            f"allowed: amiFamily al2023, or pin a newer {family} release in infra/catalog/platform_versions.py"
+        )
+    return f"{family}@{version}"
+
+
+def check_karpenter_supports(kubernetes_version: str) -> None:
+    """Karpenter refuses to start on a Kubernetes minor newer than it was built for."""
+    if _minor(kubernetes_version) > _minor(KARPENTER_MAX_KUBERNETES):
+        raise ValueError(
+            f"Karpenter {KARPENTER_VERSION} supports Kubernetes up to {KARPENTER_MAX_KUBERNETES}, "
+            f"not {kubernetes_version}; allowed: cluster.kubernetesVersion <= {KARPENTER_MAX_KUBERNETES}, "
+            "or pin a newer Karpenter in infra/catalog/platform_versions.py"
+        )
