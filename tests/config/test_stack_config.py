@@ -541,3 +541,27 @@ def test_an_existing_cluster_keeps_its_own_add_ons():
     cfg = dev_cfg()
     cfg["cluster"] |= {"kubernetesVersion": "1.36", "existing": True}
     load(cfg)
+
+
+def test_karpenter_pools_need_a_kubernetes_minor_karpenter_supports():
+    cfg = dev_cfg()
+    cfg["cluster"] |= {"kubernetesVersion": "1.37", "existing": True}
+    (line,) = config_errors(cfg)
+    assert "llm-platform:gpuPools.l4.provisioner: Karpenter 1.14.1 supports Kubernetes up to 1.36, not 1.37" in line
+
+
+def test_node_group_pools_need_a_created_cluster():
+    cfg = dev_cfg()
+    cfg["cluster"]["existing"] = True
+    cfg["gpuPools"]["l4"] |= {"provisioner": "nodeGroup", "capacityTypes": ["on-demand"]}
+    (line,) = config_errors(cfg)
+    assert "llm-platform:gpuPools.l4.provisioner: a nodeGroup pool needs a cluster the platform creates" in line
+    del cfg["cluster"]["existing"]
+    load(cfg)
+
+
+def test_bottlerocket_pool_needs_a_release_with_the_clusters_minor():
+    cfg = dev_cfg()
+    cfg["cluster"] |= {"kubernetesVersion": "1.36", "existing": True}
+    cfg["gpuPools"]["l4"]["amiFamily"] = "bottlerocket"
+    load(cfg)  # bottlerocket@v1.64.0 has 1.36 variants
