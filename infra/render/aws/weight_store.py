@@ -197,7 +197,10 @@ def preload_policy(bucket_arn: str, prefix: str, kms_key_arn: str | None = None,
                        "s3:ListMultipartUploadParts"],
             "Resource": f"{bucket_arn}/{prefix}/*",
         },
-        _list_under(bucket_arn, [prefix]),
+        # Unconditioned list on this bucket only: S3 answers a missing key with 404 (not 403) only
+        # to callers allowed to list it, and a GetObject request carries no s3:prefix to match a
+        # prefix condition. The preload checks for its marker before the first download.
+        {"Sid": "ListWeightBucket", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket_arn},
     ]
     if kms_key_arn:
         statements.append(_kms_via_s3(kms_key_arn, ["kms:Decrypt", "kms:GenerateDataKey"]))
