@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from infra.catalog.eks_addons import ADDONS
 from infra.config import PlatformConfig
 from infra.render.aws import cluster as render
 from infra.render.aws.iam import pod_identity_trust_policy, trust_policy
@@ -76,7 +77,7 @@ class Cluster(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=after), **extra,
             )
 
-        early = [addon(n, [cluster]) for n, before_nodes in render.ADDONS if before_nodes]
+        early = [addon(n, [cluster]) for n, before_nodes in ADDONS if before_nodes]
         node_role = aws.iam.Role(f"{name}-system-node-role", assume_role_policy=json.dumps(trust_policy("ec2.amazonaws.com")), tags=tags,
                                  opts=child)
         node_attachments = [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ...catalog.eks_addons import ADDONS  # noqa: F401 - re-exported for the cluster component
 from ...config.cluster import ClusterConfig
 from .iam import managed_policy_arn, trust_policy
 

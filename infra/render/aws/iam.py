@@ -17,5 +17,14 @@ def pod_identity_trust_policy() -> dict:
     return trust_policy("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession"))
 
 
+def partition(region: str) -> str:
+    """The ARN partition of a region (China and GovCloud differ)."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
 def managed_policy_arn(name: str, partition: str = "aws") -> str:
     return f"arn:{partition}:iam::aws:policy/{name}"

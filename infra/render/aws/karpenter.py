@@ -10,7 +10,7 @@ cluster's partition. The optional zonal-shift policy is left out (settings.enabl
 from __future__ import annotations
 
 from .cluster import SYSTEM_NODE_LABEL
-from .iam import POLICY_VERSION, managed_policy_arn, pod_identity_trust_policy, trust_policy
+from .iam import POLICY_VERSION, managed_policy_arn, partition, pod_identity_trust_policy, trust_policy
 
 NAMESPACE = "kube-system"  # the getting-started default; Pod Identity is bound to it
 SERVICE_ACCOUNT = "karpenter"
@@ -50,14 +50,6 @@ REGIONAL_READ_ACTIONS = (
     "ec2:DescribeSpotPriceHistory",
     "ec2:DescribeSubnets",
 )
-
-
-def partition(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 # ---- node role ----------------------------------------------------------------------------------

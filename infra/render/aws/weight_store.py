@@ -23,6 +23,7 @@ from ...config.weights import WeightsConfig
 from ..labels import PART_OF, metadata
 from ..model_workload import UID, weight_refs
 from ..serving_namespace import WEIGHTS_VOLUME
+from .iam import partition
 
 VERSION = "2012-10-17"
 NONCURRENT_VERSION_DAYS = 30  # how long an overwritten or deleted object stays recoverable
@@ -35,17 +36,6 @@ S3_FILES_EVENT_RULES = "DO-NOT-DELETE-S3-Files*"  # EventBridge rules S3 Files c
 
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
-
-
-# ---- partitions ------------------------------------------------------------------------------
-
-
-def partition(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 def _service_host(service: str, region: str) -> str:
