@@ -176,6 +176,10 @@ def render_deployment(platform: PlatformConfig, stack: str, model: ResolvedModel
                 "metadata": {"labels": labels, "annotations": {
                     "llm-platform.io/weights": weights_key,
                     "llm-platform.io/tools-digest": tools_digest,  # a new wait script rolls the pods
+                    # Karpenter never disrupts a node voluntarily (consolidation, drift) while a
+                    # replica runs on it, so no replica is evicted while it loads or serves. GPU nodes
+                    # move to a new AMI on the next rollout, or at the NodePool's expireAfter.
+                    "karpenter.sh/do-not-disrupt": "true",
                 }},
                 "spec": pod_spec,
             },

@@ -204,7 +204,8 @@ def test_annotations_carry_weights_and_tools_digest():
     key = f"{QWEN_REPO}@{QWEN_REV}"
     assert d["metadata"]["annotations"] == {"llm-platform.io/weights": key}
     assert d["spec"]["template"]["metadata"]["annotations"] == {
-        "llm-platform.io/weights": key, "llm-platform.io/tools-digest": TOOLS_DIGEST}
+        "llm-platform.io/weights": key, "llm-platform.io/tools-digest": TOOLS_DIGEST,
+        "karpenter.sh/do-not-disrupt": "true"}
 
 
 def test_lora_runtime_updates_disabled_only_with_adapters():
@@ -328,3 +329,9 @@ def test_workload_objects_are_schema_valid(any_variant: Variant):
     p, m = any_variant.platform, any_variant.model
     for obj in (render_service_account(p, m), deployment(any_variant), render_pod_disruption_budget(p, m)):
         assert validate_object(obj, "1.34") == []
+
+
+
+def test_karpenter_never_disrupts_a_node_running_a_replica(any_variant):
+    template = deployment(any_variant)["spec"]["template"]
+    assert template["metadata"]["annotations"]["karpenter.sh/do-not-disrupt"] == "true"
