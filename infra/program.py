@@ -76,6 +76,7 @@ class ClusterAccess:
     vpc_id: pulumi.Input[str]
     private_subnet_ids: pulumi.Input[list[str]]
     node_role_arn: pulumi.Input[str] | None  # managed node groups' role (created clusters only)
+    efs_csi_role_name: pulumi.Input[str] | None  # the S3 Files client identity (created clusters only)
     ready: tuple[pulumi.Resource, ...]  # what must exist before anything runs on the cluster
 
 
@@ -91,7 +92,7 @@ def cluster_access(platform: PlatformConfig, stack: str, region: str) -> Cluster
             security_group_id=vpc.cluster_security_group_id,
             vpc_id=network_cfg.existing_vpc_id or vpc.vpc_id,
             private_subnet_ids=list(network_cfg.existing_private_subnet_ids or vpc.subnet_ids),
-            node_role_arn=None, ready=(),
+            node_role_arn=None, efs_csi_role_name=None, ready=(),
         )
     network = Network("network", NetworkArgs(config=network_cfg, cluster_name=name, stack=stack, region=region))
     cluster = Cluster("cluster", ClusterArgs(platform=platform, stack=stack,
@@ -101,7 +102,7 @@ def cluster_access(platform: PlatformConfig, stack: str, region: str) -> Cluster
         name=cluster.name, arn=cluster.arn, endpoint=cluster.endpoint,
         certificate_authority=cluster.certificate_authority, security_group_id=cluster.security_group_id,
         vpc_id=network.vpc_id, private_subnet_ids=network.private_subnet_ids,
-        node_role_arn=cluster.node_role_arn, ready=(cluster,),
+        node_role_arn=cluster.node_role_arn, efs_csi_role_name=cluster.efs_csi_role_name, ready=(cluster,),
     )
 
 
@@ -140,7 +141,8 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
     store = WeightStore("weight-store", WeightStoreArgs(
         platform=platform, stack=stack, region=region, account_id=account_id, cluster_name=access.name,
         vpc_id=access.vpc_id, private_subnet_ids=access.private_subnet_ids,
-        node_security_group_id=access.security_group_id, k8s_provider=provider), pulumi.ResourceOptions(
+        node_security_group_id=access.security_group_id, k8s_provider=provider,
+        file_client_role_name=access.efs_csi_role_name), pulumi.ResourceOptions(
             depends_on=list(access.ready)))
 
     serving = ServingNamespace("serving", ServingNamespaceArgs(platform=platform), on_cluster)

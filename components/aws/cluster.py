@@ -122,5 +122,6 @@ class Cluster(pulumi.ComponentResource):
         self.security_group_id = cluster.vpc_config.cluster_security_group_id
         self.system_node_group = system
         self.node_role_arn = node_role.arn  # also used by GPU pools that are managed node groups
+        self.efs_csi_role_name = efs_role.name  # the weight store grants it read access to the weights
         self.register_outputs({"name": self.name, "endpoint": self.endpoint, "arn": self.arn})
 

@@ -34,6 +34,7 @@ class WeightStoreArgs:
     private_subnet_ids: pulumi.Input[Sequence[str]]
     node_security_group_id: pulumi.Input[str]
     k8s_provider: k8s.Provider | None = None  # for the PersistentVolume; None: the default provider
+    file_client_role_name: pulumi.Input[str] | None = None  # the EFS CSI driver's role (reads S3 directly)
 
 
 def _subnet(ids: Sequence[str], index: int, expected: int) -> str:
@@ -110,6 +111,12 @@ class WeightStore(pulumi.ComponentResource):
         self.file_system_id = self.access_point_id = self.volume_handle = None
         if weights.loader == "s3files":
             self._s3files(name, args, bucket, versioning, encryption, key, child)
+            if args.file_client_role_name is not None:
+                aws.iam.RolePolicy(
+                    f"{name}-file-client-read", role=args.file_client_role_name,
+                    policy=pulumi.Output.all(bucket.arn, key.arn).apply(
+                        lambda a: render.file_client_policy(a[0], weights.prefix, kms_key_arn=a[1])),
+                    opts=child)
 
         self.bucket_name = bucket.bucket
         self.bucket_arn = bucket.arn

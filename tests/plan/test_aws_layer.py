@@ -160,3 +160,17 @@ def test_a_revision_swap_touches_no_aws_resource_and_no_other_model(tmp_path):
     for urn in touched:
         name = urn.rsplit("::", 1)[-1]
         assert name.startswith(("llama-70b-", "preload-llama-3-1-70b-instruct-")), urn
+
+
+def test_the_s3_files_client_may_read_the_weights_and_nothing_else(plans):
+    plan = plans["dev"]
+    (grant,) = [r for r in of_type(plan, "aws:iam/rolePolicy:RolePolicy") if r.name == "weight-store-file-client-read"]
+    (efs_role,) = [r for r in of_type(plan, "aws:iam/role:Role") if r.name == "cluster-efs-csi-role"]
+    assert grant.inputs["role"] == efs_role.name
+    document = json.loads(grant.inputs["policy"])
+    actions = {a for s in statements(document) for a in as_list(s["Action"])}
+    assert actions == {"s3:GetObject", "s3:GetObjectVersion", "kms:Decrypt"}
+    resources = [r for s in statements(document) if s["Sid"] == "ReadWeightsDirectly" for r in as_list(s["Resource"])]
+    assert resources == ["arn:aws:s3:::llm-platform-dev-weights/models/*"]
+    assert not [r for r in of_type(plans["streamer"], "aws:iam/rolePolicy:RolePolicy")
+                if r.name == "weight-store-file-client-read"]

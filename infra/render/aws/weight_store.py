@@ -175,6 +175,22 @@ def serving_policy(bucket_arn: str, prefixes: list[str], kms_key_arn: str | None
     return json.dumps({"Version": VERSION, "Statement": statements})
 
 
+def file_client_policy(bucket_arn: str, prefix: str, kms_key_arn: str | None = None) -> str:
+    """For the S3 Files client (the EFS CSI driver's identity): S3 Files lets mounted clients read
+    file data straight from the bucket, so the client role needs read access to the weights."""
+    statements = [
+        {
+            "Sid": "ReadWeightsDirectly",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+            "Resource": f"{bucket_arn}/{prefix}/*",
+        },
+    ]
+    if kms_key_arn:
+        statements.append(_kms_via_s3(kms_key_arn, ["kms:Decrypt"]))
+    return json.dumps({"Version": VERSION, "Statement": statements})
+
+
 def preload_policy(bucket_arn: str, prefix: str, kms_key_arn: str | None = None,
                    hf_token_secret: str | None = None) -> str:
     """Read-write under `<prefix>/` (download, upload, replace the marker), plus the Hugging Face
