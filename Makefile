@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STACK ?= dev
 STAMP := $(VENV)/.installed
 
-.PHONY: plan test bench venv clean
+.PHONY: plan check test bench venv clean
 
 venv: $(STAMP)
 
@@ -22,6 +22,10 @@ $(STAMP): pyproject.toml
 ## Offline plan of a stack (default: dev). STACK=prod make plan, or ARGS='--stack-file path' make plan
 plan: $(STAMP)
 	@$(PY) -m infra plan $(if $(ARGS),$(ARGS),--stack $(STACK))
+
+## Policy checks on a stack's offline plan (the same rules as `pulumi preview --policy-pack policies`)
+check: $(STAMP)
+	@$(PY) -m infra check $(if $(ARGS),$(ARGS),--stack $(STACK))
 
 ## Unit, schema and end-to-end tests (all offline)
 test: $(STAMP)

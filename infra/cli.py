@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-COMMANDS = ("plan", "bench")
+COMMANDS = ("plan", "check", "diff", "bench")
 
 
 def _stack_args(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +24,12 @@ def parser() -> argparse.ArgumentParser:
     plan.add_argument("--out", type=Path, default=Path("out"), help="output root (default: out/)")
     plan.add_argument("--no-manifests", action="store_true", help="do not write out/<stack>/manifests/")
     plan.add_argument("--quiet", action="store_true", help="print only the summary line")
+    check = sub.add_parser("check", help="run the policy pack's rules over a stack's offline plan")
+    _stack_args(check)
+    diff = sub.add_parser("diff", help="compare a stack's plan with a base (git ref or stack file)")
+    _stack_args(diff)
+    diff.add_argument("--base", required=True, help="git ref (e.g. origin/main) or a stack file to compare against")
+    diff.add_argument("--markdown", action="store_true", help="print a pull-request comment")
     bench = sub.add_parser("bench", help="plan time and peak memory for generated stacks of 1, 10 and 50 models")
     bench.add_argument("--models", default="1,10,50", help="comma-separated model counts")
     return p
@@ -35,6 +41,14 @@ def main(argv: list[str] | None = None) -> int:
         from .bench import main as bench_main
 
         return bench_main([int(n) for n in args.models.split(",")])
+    if args.command == "check":
+        from .check import main as check_main
+
+        return check_main(args)
+    if args.command == "diff":
+        from .diff import main as diff_main
+
+        return diff_main(args)
     return plan_command(args)
 
 
