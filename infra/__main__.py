@@ -1,5 +1,5 @@
-"""Entry point for both `pulumi up` (no arguments: run the program) and the offline tools
-(`python -m infra plan|bench ...`)."""
+"""Entry point for both `pulumi up` (the engine runs this file: run the program) and the offline
+tools (`python -m infra plan|check|diff|bench ...`)."""
 
 import sys
 from pathlib import Path
@@ -9,10 +9,13 @@ _here = str(Path(__file__).resolve().parent)
 sys.path[:] = [p for p in sys.path if p != _here]
 
 if __name__ == "__main__":
-    from infra.cli import COMMANDS, main
+    from pulumi.runtime.settings import get_monitor
 
-    if len(sys.argv) > 1 and sys.argv[1] in COMMANDS:
+    if get_monitor() is not None:  # started by the Pulumi engine
+        from infra.program import run
+
+        run()
+    else:
+        from infra.cli import main
+
         sys.exit(main(sys.argv[1:]))
-    from infra.program import run
-
-    run()
