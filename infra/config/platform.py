@@ -19,6 +19,7 @@ from ..catalog.models import ModelArchitecture, catalog_model
 from ..catalog.vllm import CHECKPOINT_DTYPE_BYTES, MANAGED_FLAGS, MANAGED_SHORT_FLAGS, QUANTIZATION, vllm_cli
 from ..sizing import FitInput, FitReport, explain_misfit, fit, tensor_parallel_problem
 from .base import StackModel
+from .autoscaling_checks import autoscaling_issues
 from .budget import BudgetConfig
 from .cluster import ClusterConfig, NetworkConfig
 from .gateway import GatewayConfig
@@ -26,6 +27,7 @@ from .gpu_pools import GpuPoolConfig
 from .models import ModelConfig
 from .observability import ObservabilityConfig
 from .serving import ServingConfig
+from .services import ServicesConfig
 from .weights import WeightsConfig
 
 Path = tuple[str | int, ...]
@@ -94,6 +96,7 @@ class PlatformConfig(StackModel):
     models: list[ModelConfig] = Field(default_factory=list)
     gateway: GatewayConfig = Field(default_factory=GatewayConfig)
     observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
+    services: ServicesConfig = Field(default_factory=ServicesConfig)
     budget: BudgetConfig | None = None
 
     # ---- derived facts -------------------------------------------------------------------------
@@ -166,6 +169,7 @@ class PlatformConfig(StackModel):
         found += self._pool_capacity_issues()
         found += self._addon_issues()
         found += self._provisioner_issues()
+        found += autoscaling_issues(self)
         return found
 
     def _provisioner_issues(self) -> list[Issue]:
