@@ -223,7 +223,7 @@ CASES = [
           "engineArgs", "architecture")),
     Case("top-level-unknown-key", _set("modles", []), "modles",
          ("unknown setting; allowed: cluster, network, gpuPools, weights, serving, models, gateway, "
-          "observability, budget",)),
+          "observability, services, budget",)),
     Case("pool-unknown-gpu", _set("gpuPools.l4.gpu", "T4"), "gpuPools.l4.gpu",
          ("'T4' is not a known GPU; allowed: A10G, L4, L40S, A100, H100, H200",)),
     Case("pool-duplicate-capacity-types", _set("gpuPools.l4.capacityTypes", ["spot", "spot"]),
