@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from ..cost import estimate
 from .runner import Plan
 
 
@@ -91,6 +92,7 @@ def plan_document(plan: Plan, validation: list[str]) -> dict:
             }
             for m in plan.platform.resolved_models
         ],
+        "cost": estimate(plan.platform, plan.stack).to_dict(),
         "validation": validation,
     }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..cost import CostEstimate, estimate
 from ..render.model_workload import weight_refs
 from ..render.weight_store import bucket_name
 from ..sizing import gib
@@ -94,6 +95,63 @@ def fit_lines(plan: Plan) -> list[str]:
     return out
 
 
+def _usd(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.2f}"
+
+
+def _count(value: float) -> str:
+    return f"{value:g}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def cost_lines(cost: CostEstimate) -> list[str]:
+    """The cost section: lines with counts and $/month at min and max replicas, totals, $/1M tokens, assumptions."""
+    header = ("CATEGORY", "ITEM", "FOR", "CAPACITY", "COUNT", "UNIT PRICE", "$/MONTH MIN", "$/MONTH MAX")
+    rows = [header]
+    for line in cost.lines:
+        count = _count(line.count_min) if line.count_min == line.count_max else \
+            f"{_count(line.count_min)}-{_count(line.count_max)}"
+        unit = "/h" if line.unit == "hour" else f"/{line.unit}"
+        if line.unit_usd_max is None:
+            price = "no published price"
+        elif line.unit_usd_min != line.unit_usd_max:
+            price = f"{line.unit_usd_min:g}-{line.unit_usd_max:g}{unit}"
+        else:
+            price = f"{line.unit_usd_max:g}{unit}"
+        rows.append((line.category, line.item, line.description, line.capacity_type or "-", count, price,
+                     _usd(line.monthly_min_usd), _usd(line.monthly_max_usd)))
+    total = "total" if cost.complete else "total (INCOMPLETE: lines without a price are left out)"
+    rows.append((total, "", "", "", "", "", _usd(cost.monthly_min_usd), _usd(cost.monthly_max_usd)))
+    widths = [max(len(r[i]) for r in rows[:-1]) for i in range(len(header))]
+    right = {4, 6, 7}
+    out = ["Cost estimate (USD a month, us-east-1, at minimum and at maximum replicas):"]
+    for row in rows:
+        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        if row is rows[-1]:
+            cells[0] = row[0].ljust(sum(widths[:6]) + 2 * 5)
+            cells[1:6] = []
+        out.append("  " + "  ".join(cells).rstrip())
+    out += [f"  note: {line.category} {line.item}: {line.note}" for line in cost.lines
+            if line.note and line.note != "no published price"]
+    models = [("MODEL", "HOST", "NODES", "$/MONTH MIN", "$/MONTH MAX", "OUTPUT TOK/S PER REPLICA", "$/1M OUTPUT TOKENS")]
+    for m in cost.per_model:
+        nodes = str(m.nodes_min) if m.nodes_min == m.nodes_max else f"{m.nodes_min}-{m.nodes_max}"
+        models.append((m.name, m.host_instance, nodes, _usd(m.monthly_min_usd),
+                       _usd(m.monthly_max_usd),
+                       "n/a" if m.output_tokens_per_second is None else f"{m.output_tokens_per_second:,.0f}",
+                       "n/a" if m.usd_per_million_output_tokens is None else f"{m.usd_per_million_output_tokens:.4f}"))
+    if cost.per_model:
+        widths = [max(len(r[i]) for r in models) for i in range(len(models[0]))]
+        out.append("")
+        out.append("Cost per model (its replicas' nodes; cost per million output tokens at the assumed throughput):")
+        for row in models:
+            out.append("  " + "  ".join(c.rjust(w) if i >= 2 else c.ljust(w)
+                                        for i, (c, w) in enumerate(zip(row, widths))).rstrip())
+    out.append("")
+    out.append("Cost assumptions:")
+    out += [f"  - {a}" for a in cost.assumptions]
+    return out
+
+
 def context_lines(plan: Plan) -> list[str]:
     p = plan.platform
     cluster = (f"existing cluster {p.cluster.name} (looked up by name; network and cluster are not managed)"
@@ -124,6 +182,8 @@ def render_text(plan: Plan, validation: list[str], manifests_dir: str | None, co
         *count_lines(plan),
         "",
         *fit_lines(plan),
+        "",
+        *cost_lines(estimate(plan.platform, plan.stack)),
         "",
     ]
     objects = len(plan.kubernetes_objects())
