@@ -1,4 +1,4 @@
-"""Command line of the offline tools: `python -m infra plan|bench`."""
+"""Command line of the offline tools: `python -m infra plan|check|diff|bench`."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ def parser() -> argparse.ArgumentParser:
     plan.add_argument("--quiet", action="store_true", help="print only the summary line")
     check = sub.add_parser("check", help="run the policy pack's rules over a stack's offline plan")
     _stack_args(check)
+    check.add_argument("--write-policy-config", type=Path, metavar="FILE",
+                       help="also write the stack's policy config for `pulumi preview --policy-pack-config FILE`")
     diff = sub.add_parser("diff", help="compare a stack's plan with a base (git ref or stack file)")
     _stack_args(diff)
     diff.add_argument("--base", required=True, help="git ref (e.g. origin/main) or a stack file to compare against")
