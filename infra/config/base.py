@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 from pydantic.alias_generators import to_camel
 
 
@@ -32,6 +32,13 @@ def _dns_label(max_len: int):
     return check
 
 
+def _quoted(value: object) -> object:
+    """YAML reads an unquoted all-digit value as a number: ask for quotes instead of a type error."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(f"{value!r} was read as a number; quote it in the stack file (e.g. revision: \"0123...\")")
+    return value
+
+
 def _commit_sha(value: str) -> str:
     if not _SHA.match(value):
         raise ValueError(
@@ -51,5 +58,5 @@ def _hf_repository(value: str) -> str:
 ModelName = Annotated[str, AfterValidator(_dns_label(40))]
 PoolName = Annotated[str, AfterValidator(_dns_label(30))]
 K8sName = Annotated[str, AfterValidator(_dns_label(63))]
-CommitSha = Annotated[str, AfterValidator(_commit_sha)]
+CommitSha = Annotated[str, BeforeValidator(_quoted), AfterValidator(_commit_sha)]
 HfRepository = Annotated[str, AfterValidator(_hf_repository)]

@@ -565,3 +565,10 @@ def test_bottlerocket_pool_needs_a_release_with_the_clusters_minor():
     cfg["cluster"] |= {"kubernetesVersion": "1.36", "existing": True}
     cfg["gpuPools"]["l4"]["amiFamily"] = "bottlerocket"
     load(cfg)  # bottlerocket@v1.64.0 has 1.36 variants
+
+
+def test_an_all_digit_revision_read_as_a_number_asks_for_quotes():
+    cfg = dev_cfg()
+    cfg["models"][0]["revision"] = 1234567890123456789012345678901234567890
+    (line,) = config_errors(cfg)
+    assert "llm-platform:models[0].revision: 1234567890123456789012345678901234567890 was read as a number; quote it" in line
