@@ -92,3 +92,33 @@ def check_karpenter_supports(kubernetes_version: str) -> None:
             f"not {kubernetes_version}; allowed: cluster.kubernetesVersion <= {KARPENTER_MAX_KUBERNETES}, "
             "or pin a newer Karpenter in infra/catalog/platform_versions.py"
         )
+
+
+# ---- Platform services (infra/render/services/, components/services/) ---------------------------
+# Each values.yaml is vendored at the pinned version in schemas/charts/ (schemas/SOURCES.md).
+
+# KEDA (kedacore/charts tag v2.20.2; schemas/charts/keda). Helm repo as in the reference platform (5.2):
+#   helm repo add kedacore https://kedacore.github.io/charts
+KEDA_CHART = HelmChart("keda", "2.20.2", "https://kedacore.github.io/charts")
+
+# Envoy Gateway (envoyproxy/gateway v1.9.0; schemas/charts/gateway-helm). The release workflow pushes the
+# chart as both v1.9.0 and 1.9.0 (.github/workflows/release.yaml at the tag):
+#   helm install eg oci://docker.io/envoyproxy/gateway-helm --version <version> -n envoy-gateway-system
+ENVOY_GATEWAY_CHART = HelmChart("oci://docker.io/envoyproxy/gateway-helm", "1.9.0")
+
+# Envoy AI Gateway (envoyproxy/ai-gateway v1.1.0; schemas/charts/ai-gateway-helm). CRDs chart first, then
+# the controller (site/docs/getting-started/installation.md at the tag); published as v1.1.0 (and 1.1.0).
+AI_GATEWAY_CRDS_CHART = HelmChart("oci://docker.io/envoyproxy/ai-gateway-crds-helm", "v1.1.0")
+AI_GATEWAY_CHART = HelmChart("oci://docker.io/envoyproxy/ai-gateway-helm", "v1.1.0")
+
+# VictoriaMetrics charts (VictoriaMetrics/helm-charts tags victoria-metrics-k8s-stack-0.91.2 and
+# victoria-logs-single-0.13.9, the newest victoria-logs-single tag, 2026-07-16). Helm repo:
+#   helm repo add vm https://victoriametrics.github.io/helm-charts/
+VICTORIA_METRICS_K8S_STACK_CHART = HelmChart("victoria-metrics-k8s-stack", "0.91.2",
+                                             "https://victoriametrics.github.io/helm-charts/")
+VICTORIA_LOGS_SINGLE_CHART = HelmChart("victoria-logs-single", "0.13.9", "https://victoriametrics.github.io/helm-charts/")
+
+# External Secrets Operator: chart 2.9.0 (tag helm-chart-2.9.0), app v2.9.0, the release whose CRDs are
+# vendored in schemas/crds/external-secrets. Helm repo from the chart README:
+#   helm repo add external-secrets https://charts.external-secrets.io
+EXTERNAL_SECRETS_CHART = HelmChart("external-secrets", "2.9.0", "https://charts.external-secrets.io")

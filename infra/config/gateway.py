@@ -1,14 +1,299 @@
-"""The OpenAI-compatible gateway in front of the models (Envoy AI Gateway).
+"""The OpenAI-compatible gateway in front of the models (Envoy AI Gateway on Envoy Gateway).
 
-This issue only fixes where the gateway lives, so model network policies admit its proxies;
-tenants, keys, limits and fallbacks land with the gateway layer.
+One endpoint routes on the requested model name to each model's vLLM Service, or to a hosted
+provider when the self-hosted model fails. What the stack sets here:
+
+- `name`, `namespace`: the Gateway. The namespace must be the one Envoy Gateway runs its proxies in
+  (its controller namespace, the default deployment mode): the models' NetworkPolicy admits pods
+  labelled `gateway.envoyproxy.io/owning-gateway-name=<name>` in `<namespace>`.
+- `internal` (default true): the proxies get a Service of type LoadBalancer that the AWS cloud
+  provider (or the AWS Load Balancer Controller, when installed) turns into an **internal** NLB in
+  the private subnets. `internal: false` makes it internet-facing and then needs
+  `allowedSourceCidrs`. The listener is plain HTTP: TLS is not terminated by the gateway yet, so an
+  internet-facing gateway would carry API keys in clear text; keep it internal (or put a TLS
+  terminating proxy in front) until TLS lands.
+- `tenants.<name>`: who may call the gateway. `apiKeySecret` names the AWS Secrets Manager secret
+  (name or ARN) whose value is the tenant's API key (the raw string clients send as
+  `Authorization: Bearer <key>`). Keys are synced into one Kubernetes Secret by External Secrets and
+  enforced by an Envoy Gateway SecurityPolicy; the tenant name becomes the client id in the
+  `x-tenant-id` header (for rate limits, metrics and logs) and the key is removed before the request
+  reaches a backend. Keys must differ between tenants. `tokenLimit` caps total tokens (input +
+  output) per minute / hour / day; a limit is enforced from the request after the one that
+  crossed it (usage is known only once a response ends). With no tenants, the gateway denies
+  every request.
+- `fallbacks`: hosted models tried, in `priority` order (lower first), when the self-hosted model
+  fails (connection refused or reset, 5xx, 429, or no first byte within `streamIdleTimeoutSeconds`
+  when set). `forModels` lists served names (models or LoRA adapters) or is `all`. OpenAI and
+  Anthropic need `credentialsSecret` (a Secrets Manager secret holding the provider API key);
+  Anthropic is reached through its OpenAI-compatible endpoint, because AI Gateway v1.1 does not
+  translate OpenAI requests into Anthropic Messages. Bedrock has no `credentialsSecret`: it uses the
+  gateway's AWS identity (EKS Pod Identity on the proxy's service account, with
+  `bedrock:InvokeModel*` on exactly the configured models), and `region` (default: the stack's).
+- `requestTimeoutSeconds` (600): the whole request, streamed response included;
+  `streamIdleTimeoutSeconds` (off): fail over when the backend sends nothing for that long. It also
+  cuts non-streaming requests whose completion takes longer, so it is off by default.
+- `retries`: `attempts` (2) more tries, each on the next priority (self-hosted, then the fallbacks),
+  on connect failure, reset, 5xx and 429; `perTryTimeoutSeconds` (default: the request timeout).
+- `semanticRouter.enabled`: not supported yet (rejected): the vLLM Semantic Router needs its own
+  release, classifier models and an EnvoyPatchPolicy ahead of the AI Gateway filter.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import re
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import AfterValidator, Field, field_validator, model_validator
+
 from .base import K8sName, StackModel
+
+if TYPE_CHECKING:
+    from .platform import Issue, PlatformConfig
+
+Provider = Literal["openai", "anthropic", "bedrock"]
+PROVIDERS_WITH_API_KEY = ("openai", "anthropic")
+
+_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
+_SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,199}$")
+
+
+def _secret_ref(value: str) -> str:
+    if value.startswith("arn:"):
+        if not _SECRET_ARN.match(value):
+            raise ValueError(f"{value!r} is not a Secrets Manager secret ARN; allowed: "
+                             "arn:aws:secretsmanager:<region>:<account>:secret:<name>-<suffix>, or a secret name")
+    elif not _SECRET_NAME.match(value):
+        raise ValueError(f"{value!r} is not a Secrets Manager secret name; allowed: 1-512 of A-Z a-z 0-9 / _ + = . @ -")
+    return value
+
+
+def _cidr(value: str) -> str:
+    try:
+        ipaddress.ip_network(value, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a CIDR block ({exc})") from None
+    return value
+
+
+SecretsManagerSecret = Annotated[str, AfterValidator(_secret_ref)]
+Cidr = Annotated[str, AfterValidator(_cidr)]
+
+
+def _served_name_problem(value: object) -> str | None:
+    if not isinstance(value, str) or not _DNS_LABEL.match(value) or len(value) > 40:
+        return (f"{value!r} is not a model name; allowed: lowercase letters, digits and '-', starting with a "
+                "letter, at most 40 characters")
+    return None
+
+
+class TokenLimit(StackModel):
+    """Total tokens (input + output, as the backend reports them) a tenant may use per window."""
+
+    tokens_per_minute: int | None = Field(default=None, ge=1, le=4_294_967_295)
+    tokens_per_hour: int | None = Field(default=None, ge=1, le=4_294_967_295)
+    tokens_per_day: int | None = Field(default=None, ge=1, le=4_294_967_295)
+
+    @model_validator(mode="after")
+    def _some_limit(self) -> "TokenLimit":
+        if not self.windows():
+            raise ValueError("set at least one of tokensPerMinute, tokensPerHour, tokensPerDay")
+        return self
+
+    def windows(self) -> list[tuple[str, int]]:
+        """(Envoy Gateway rate limit unit, tokens) for each window the stack sets."""
+        return [(unit, value) for unit, value in (("Minute", self.tokens_per_minute), ("Hour", self.tokens_per_hour),
+                                                  ("Day", self.tokens_per_day)) if value is not None]
+
+
+class TenantConfig(StackModel):
+    api_key_secret: SecretsManagerSecret = Field(
+        description="AWS Secrets Manager secret (name or ARN) whose value is the tenant's API key")
+    token_limit: TokenLimit | None = None
+
+
+class FallbackConfig(StackModel):
+    provider: Provider
+    model: str = Field(description="the provider's model id, e.g. gpt-4o or a Bedrock model / inference profile id")
+    credentials_secret: SecretsManagerSecret | None = Field(
+        default=None, description="Secrets Manager secret with the provider API key (openai, anthropic only)")
+    region: str | None = Field(default=None, description="Bedrock region (bedrock only; default: the stack's)")
+    for_models: Literal["all"] | tuple[str, ...] = Field(
+        description="served names (models or LoRA adapters) this fallback serves, or 'all'")
+    priority: int = Field(ge=1, le=1000, description="lower is tried first; the self-hosted model always comes first")
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, value: str) -> str:
+        if not _MODEL_ID.match(value):
+            raise ValueError(f"{value!r} is not a model id; allowed: 1-200 of letters, digits and . _ : / @ -")
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        if value is not None and not _REGION.match(value):
+            raise ValueError(f"{value!r} is not an AWS region; allowed: e.g. us-east-1")
+        return value
+
+    @field_validator("for_models", mode="before")
+    @classmethod
+    def _for_models(cls, value: object) -> object:
+        if value == "all":
+            return value
+        if not isinstance(value, (list, tuple)) or not value:
+            raise ValueError(f"got {value!r}; allowed: 'all' or a non-empty list of model names")
+        for item in value:
+            problem = _served_name_problem(item)
+            if problem:
+                raise ValueError(problem)
+        repeated = sorted({n for n in value if list(value).count(n) > 1})
+        if repeated:
+            raise ValueError(f"listed more than once: {', '.join(repeated)}")
+        return tuple(value)
+
+    def serves(self, served_name: str) -> bool:
+        return self.for_models == "all" or served_name in self.for_models
+
+
+class RetryConfig(StackModel):
+    attempts: int = Field(default=2, ge=0, le=5, description="retries after the first try, each on the next priority")
+    per_try_timeout_seconds: int | None = Field(default=None, ge=1, le=3600,
+                                                description="default: the request timeout")
+
+
+class ProxyResources(StackModel):
+    cpu: str = "500m"
+    memory: str = "1Gi"
+
+    @field_validator("cpu", "memory")
+    @classmethod
+    def _quantity(cls, value: str) -> str:
+        if not re.match(r"^([0-9]+(\.[0-9]+)?)(m|Ki|Mi|Gi)?$", value):
+            raise ValueError(f"{value!r} is not a Kubernetes quantity; allowed: e.g. '500m', '1', '1Gi'")
+        return value
+
+
+class SemanticRouterConfig(StackModel):
+    enabled: bool = False
+
+    @field_validator("enabled")
+    @classmethod
+    def _not_yet(cls, value: bool) -> bool:
+        if value:
+            raise ValueError("the vLLM Semantic Router is not supported yet (it needs its own release, classifier "
+                             "models and an EnvoyPatchPolicy ahead of the AI Gateway filter); allowed: false")
+        return value
 
 
 class GatewayConfig(StackModel):
     name: K8sName = "llm-gateway"
-    namespace: K8sName = "envoy-gateway-system"
+    namespace: K8sName = Field(default="envoy-gateway-system",
+                               description="where Envoy Gateway runs the proxies (its controller namespace)")
+    internal: bool = Field(default=True, description="internal NLB (private subnets); false: internet-facing NLB")
+    allowed_source_cidrs: list[Cidr] = Field(default_factory=list,
+                                             description="client CIDRs the load balancer admits")
+    replicas: int = Field(default=2, ge=1, le=20, description="Envoy proxy replicas")
+    resources: ProxyResources = Field(default_factory=ProxyResources)
+    tenants: dict[str, TenantConfig] = Field(default_factory=dict)
+    fallbacks: list[FallbackConfig] = Field(default_factory=list, max_length=16)
+    request_timeout_seconds: int = Field(default=600, ge=10, le=3600)
+    stream_idle_timeout_seconds: int | None = Field(default=None, ge=1, le=3600)
+    retries: RetryConfig = Field(default_factory=RetryConfig)
+    semantic_router: SemanticRouterConfig = Field(default_factory=SemanticRouterConfig)
+
+    @field_validator("tenants")
+    @classmethod
+    def _tenant_names(cls, value: dict[str, TenantConfig]) -> dict[str, TenantConfig]:
+        for name in value:
+            if not _DNS_LABEL.match(name) or len(name) > 63:
+                raise ValueError(f"{name!r} is not a valid tenant name; allowed: lowercase letters, digits and '-', "
+                                 "starting with a letter, at most 63 characters")
+        return value
+
+    @field_validator("allowed_source_cidrs")
+    @classmethod
+    def _no_world(cls, value: list[str]) -> list[str]:
+        if "0.0.0.0/0" in value or "::/0" in value:
+            raise ValueError("the whole internet is not an allow-list; allowed: specific CIDR blocks")
+        return value
+
+
+# ---- checks that need the rest of the stack ---------------------------------------------------
+
+
+def served_names(platform: "PlatformConfig") -> list[str]:
+    """Every name a client may ask for: each model, then its LoRA adapters, in stack order."""
+    return [n for m in platform.models for n in (m.name, *(a.name for a in m.lora_adapters))]
+
+
+def gateway_issues(platform: "PlatformConfig") -> list["Issue"]:
+    """Gateway settings that are wrong given the rest of the stack (hooked into PlatformConfig.issues)."""
+    from .platform import Issue
+
+    gateway = platform.gateway
+    at: tuple = ("gateway",)
+    found: list[Issue] = []
+    if not gateway.internal and not gateway.allowed_source_cidrs:
+        found.append(Issue(at + ("allowedSourceCidrs",), "an internet-facing gateway (internal: false) needs "
+                           "allowedSourceCidrs (the CIDR blocks allowed to reach it)"))
+    timeout = gateway.request_timeout_seconds
+    if gateway.stream_idle_timeout_seconds is not None and gateway.stream_idle_timeout_seconds >= timeout:
+        found.append(Issue(at + ("streamIdleTimeoutSeconds",), f"{gateway.stream_idle_timeout_seconds} must be "
+                           f"shorter than requestTimeoutSeconds ({timeout}); allowed: 1..{timeout - 1}"))
+    per_try = gateway.retries.per_try_timeout_seconds
+    if per_try is not None and per_try > timeout:
+        found.append(Issue(at + ("retries", "perTryTimeoutSeconds"), f"{per_try} exceeds requestTimeoutSeconds "
+                           f"({timeout}), which bounds every try; allowed: 1..{timeout}"))
+    key_owner: dict[str, str] = {}
+    for tenant, cfg in gateway.tenants.items():
+        owner = key_owner.setdefault(cfg.api_key_secret, tenant)
+        if owner != tenant:
+            found.append(Issue(at + ("tenants", tenant, "apiKeySecret"), f"{cfg.api_key_secret!r} is already the key "
+                               f"of tenant {owner!r}; every tenant needs its own key (a repeated key invalidates "
+                               "the whole API key policy)"))
+    found += _fallback_issues(platform)
+    return found
+
+
+def _fallback_issues(platform: "PlatformConfig") -> list["Issue"]:
+    from .platform import Issue
+
+    found: list[Issue] = []
+    names = served_names(platform)
+    seen_models: dict[tuple[str, str], int] = {}
+    for i, fb in enumerate(platform.gateway.fallbacks):
+        at: tuple = ("gateway", "fallbacks", i)
+        if fb.provider in PROVIDERS_WITH_API_KEY and fb.credentials_secret is None:
+            found.append(Issue(at + ("credentialsSecret",), f"required for provider {fb.provider}: the Secrets "
+                               "Manager secret holding its API key"))
+        if fb.provider == "bedrock" and fb.credentials_secret is not None:
+            found.append(Issue(at + ("credentialsSecret",), "bedrock uses the gateway's AWS identity (EKS Pod "
+                               "Identity), not a stored key; allowed: remove credentialsSecret"))
+        if fb.provider != "bedrock" and fb.region is not None:
+            found.append(Issue(at + ("region",), f"only bedrock fallbacks have a region; allowed: remove it for "
+                               f"{fb.provider}"))
+        first = seen_models.setdefault((fb.provider, fb.model), i)
+        if first != i:
+            found.append(Issue(at + ("model",), f"{fb.provider} {fb.model!r} is already fallbacks[{first}]; list it "
+                               "once and put every model it serves in its forModels"))
+        if fb.for_models != "all":
+            for j, name in enumerate(fb.for_models):
+                if name not in names:
+                    found.append(Issue(at + ("forModels", j), f"{name!r} is not a model or LoRA adapter of this "
+                                       f"stack; allowed: {', '.join(names) or '(no models)'}, or 'all'"))
+    reported: set[int] = set()
+    for name in names:
+        by_priority: dict[int, int] = {}
+        for i, fb in enumerate(platform.gateway.fallbacks):
+            if not fb.serves(name):
+                continue
+            other = by_priority.setdefault(fb.priority, i)
+            if other != i and i not in reported:
+                reported.add(i)
+                found.append(Issue(("gateway", "fallbacks", i, "priority"), f"priority {fb.priority} is also "
+                                   f"fallbacks[{other}]'s for model {name!r}; priorities must be unique per model"))
+    return found

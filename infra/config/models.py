@@ -30,7 +30,10 @@ class LoraAdapter(StackModel):
 
 
 class Replicas(StackModel):
-    min: int = Field(default=1, ge=1, le=64)
+    """KEDA's bounds. `min: 0` is scale to zero, allowed only with `autoscaling.scaleToZero: true`
+    (checked in autoscaling_checks.py, with the other rules that need the whole stack)."""
+
+    min: int = Field(default=1, ge=0, le=64)
     max: int = Field(default=1, ge=1, le=64)
 
     @model_validator(mode="after")
@@ -41,7 +44,8 @@ class Replicas(StackModel):
 
 
 class Autoscaling(StackModel):
-    """KEDA triggers on vLLM's own metrics; each fires before the replica saturates."""
+    """KEDA triggers on vLLM's own metrics; each fires before the replica saturates. With
+    `scaleToZero`, a trigger on the model's gateway traffic wakes it from zero replicas."""
 
     target_running_ratio: float = Field(
         default=0.7, gt=0, le=1, description="running requests per replica, as a share of maxNumSeqs"
@@ -49,7 +53,15 @@ class Autoscaling(StackModel):
     kv_cache_usage_target: float = Field(default=0.75, gt=0, lt=1, description="average KV-cache usage")
     waiting_requests_per_replica: int = Field(default=4, ge=1, description="queued requests per replica")
     polling_interval_seconds: int = Field(default=15, ge=5, le=300)
-    cooldown_seconds: int = Field(default=300, ge=60, le=3600, description="scale-down stabilization window")
+    cooldown_seconds: int | None = Field(
+        default=None, ge=60, le=3600,
+        description="scale-down stabilization window (and idle time before scaling to zero); default: the "
+                    "model's startup budget, and never shorter than it",
+    )
+    scale_to_zero: bool = Field(
+        default=False, description="explicit opt-in for replicas.min 0: idle models release their GPUs, and the "
+                                   "first request after that waits a cold start",
+    )
 
 
 class Routing(StackModel):

@@ -1,9 +1,19 @@
-"""Scrape config and per-model SLO alerts (VictoriaMetrics operator CRs)."""
+"""Scrape config and per-model SLO alerts (VictoriaMetrics operator CRs).
+
+Per model: time to first token p95 and error ratio against its `slo`, KV-cache saturation, a queue
+beyond what `replicas.max` absorbs, no replica serving, and a replica starting for longer than its
+cold-start budget. A model that scales to zero has no replica when idle by design, so its
+"unavailable" alert fires only while the gateway routes requests to it and no replica has come up
+within the cold-start budget. Platform-wide alerts (gateway, GPUs, missing metrics) are in
+observability/rules.py.
+"""
 
 from __future__ import annotations
 
 from ..config import PlatformConfig, ResolvedModel
 from .labels import metadata, model_labels, model_selector
+from .model_autoscaling import scales_to_zero
+from .observability.gateway_metrics import gateway_attempts_query
 from .promql import fmt, model_matchers
 from .startup_budget import startup_budget_seconds
 
@@ -63,17 +73,28 @@ def alert_rules(platform: PlatformConfig, model: ResolvedModel) -> list[dict]:
              "10m", "warning",
              f"{model.name}: request queue beyond what {cfg.replicas.max} replicas absorb",
              "Autoscaling is at its ceiling: raise replicas.max (and the pool's gpuLimit) or route traffic elsewhere."),
-        rule("LLMModelUnavailable",
-             f"(sum(kube_deployment_status_replicas_available{deployment}) or on() vector(0)) < 1",
-             "5m", "critical",
-             f"{model.name}: no replica is serving",
-             "kubectl describe the pods: Pending means no GPU capacity (Karpenter, quotas); Init means weights are not preloaded."),
+        unavailable(rule, model, platform, deployment, budget),
         rule("LLMModelColdStartBudgetExceeded",
              f"sum(kube_deployment_status_replicas_unavailable{deployment}) > 0",
              f"{budget}s", "warning",
              f"{model.name}: a replica has been starting for longer than its {budget}s cold-start budget",
              "Look at the pod's events and the wait-for-weights init container; slow starts usually mean slow weight loading."),
     ]
+
+
+def unavailable(rule, model: ResolvedModel, platform: PlatformConfig, deployment: str, budget: int) -> dict:
+    no_replica = f"(sum(kube_deployment_status_replicas_available{deployment}) or on() vector(0)) < 1"
+    runbook = ("kubectl describe the pods: Pending means no GPU capacity (Karpenter, quotas); Init means weights "
+               "are not preloaded.")
+    if not scales_to_zero(model):
+        return rule("LLMModelUnavailable", no_replica, "5m", "critical", f"{model.name}: no replica is serving",
+                    runbook)
+    return rule("LLMModelUnavailable",
+                f"({no_replica}) and on() ({gateway_attempts_query(platform, model, '5m')}) > 0",
+                f"{budget}s", "critical",
+                f"{model.name}: requests arrive but no replica has come up within its {budget}s cold-start budget",
+                "Scaled to zero and not waking: check the ScaledObject's gateway-requests trigger (kubectl describe "
+                "scaledobject), then " + runbook[0].lower() + runbook[1:])
 
 
 def render_rule(platform: PlatformConfig, model: ResolvedModel) -> dict:

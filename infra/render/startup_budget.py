@@ -17,8 +17,13 @@ PROBE_PERIOD_SECONDS = 10
 
 
 def startup_budget_seconds(platform: PlatformConfig, model: ResolvedModel) -> int:
-    engine = 120 + (60 if model.gpus > 1 else 0)
-    load = model.checkpoint_gib * LOAD_SECONDS_PER_GIB[platform.weights.loader]
+    return startup_budget_for(model.gpus, model.checkpoint_gib, platform.weights.loader)
+
+
+def startup_budget_for(gpus: int, checkpoint_gib: float, loader: str) -> int:
+    """The same budget from its inputs alone (the config checks need it before models resolve)."""
+    engine = 120 + (60 if gpus > 1 else 0)
+    load = checkpoint_gib * LOAD_SECONDS_PER_GIB[loader]
     budget = 2 * (engine + load)
     return int(min(3600, max(600, math.ceil(budget / 60) * 60)))
 

@@ -26,7 +26,15 @@ from .base import Rule, UnknownValueError, is_list, mappings
 from .kube import containers, pod_spec
 
 STACK_CONFIG_TYPE = "llm-platform:check:StackConfig"
-SKIPPED_TYPES = ("kubernetes:core/v1:Secret",)
+# Secrets hold secret data by design; External Secrets objects only name secrets and their keys
+# (`secretKey`, `remoteRef.key`), which look like credential settings but never are.
+SKIPPED_TYPES = (
+    "kubernetes:core/v1:Secret",
+    "kubernetes:external-secrets.io/v1:ExternalSecret",
+    "kubernetes:external-secrets.io/v1:ClusterExternalSecret",
+    "kubernetes:external-secrets.io/v1:SecretStore",
+    "kubernetes:external-secrets.io/v1:ClusterSecretStore",
+)
 
 CREDENTIAL_PATTERNS: dict[str, re.Pattern[str]] = {
     "a Hugging Face token": re.compile(r"\bhf_[A-Za-z0-9]{30,}\b"),

@@ -47,3 +47,13 @@ def test_plain_secrets_fail(typ, props, expected):
 
 def test_kubernetes_secret_objects_are_where_secret_data_belongs():
     assert violations(RULE, "kubernetes:core/v1:Secret", {"stringData": {"token": HF_TOKEN}}) == []
+
+
+def test_external_secrets_name_keys_and_are_not_flagged():
+    from policies.rules.secrets import check_plain_secrets
+
+    props = {"spec": {"secretStoreRef": {"kind": "ClusterSecretStore", "name": "aws-secrets-manager"},
+                      "data": [{"secretKey": "team-a", "remoteRef": {"key": "llm/tenants/team-a"}}]}}
+    assert check_plain_secrets("kubernetes:external-secrets.io/v1:ExternalSecret", props, "urn") == []
+    # the same literal under a credential-like key elsewhere is still caught
+    assert check_plain_secrets("kubernetes:core/v1:ConfigMap", {"data": {"secretKey": "team-a"}}, "urn")

@@ -150,3 +150,24 @@ def test_monitoring_objects_are_schema_valid(any_variant: Variant):
     p, m = any_variant.platform, any_variant.model
     for obj in (render_service_scrape(p, m), render_rule(p, m)):
         assert validate_object(obj, "1.34") == []
+
+
+def test_scaled_to_zero_model_is_unavailable_only_when_requests_wait_past_the_budget():
+    def to_zero(cfg):
+        cfg["models"][0].update(replicas={"min": 0, "max": 2}, autoscaling={"scaleToZero": True})
+
+    platform = build_platform(to_zero)
+    r = {x["alert"]: x for x in alert_rules(platform, platform.resolved_models[0])}
+    rule = r["LLMModelUnavailable"]
+    tree = promql_parser.parse(rule["expr"])
+    assert isinstance(tree, promql_parser.BinaryExpr) and str(tree.op) == "and"
+    names = [name for name, _ in promql_selectors(rule["expr"])]
+    assert names == ["kube_deployment_status_replicas_available", "envoy_cluster_upstream_rq_total",
+                     "envoy_cluster_upstream_rq_pending_failure_eject", "envoy_cluster_upstream_cx_none_healthy"]
+    # idle at zero is normal; requests without a replica for the whole cold-start budget are not
+    assert rule["for"] == "600s"
+    assert rule["labels"]["severity"] == "critical"
+    assert "cold-start budget" in rule["annotations"]["summary"]
+    assert "gateway-requests" in rule["annotations"]["runbook"]
+    assert [x["alert"] for x in alert_rules(platform, platform.resolved_models[0])] == ALERTS
+    assert validate_object(render_rule(platform, platform.resolved_models[0]), "1.35") == []

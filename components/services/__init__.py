@@ -1,0 +1,68 @@
+"""The platform services, one component each (type `llm-platform:services:<Name>`), and
+`install_platform_services`, which creates all six in order and says what model releases wait for."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from infra.config import PlatformConfig
+
+from .ai_gateway import AiGateway, AiGatewayArgs
+from .envoy_gateway import EnvoyGateway, EnvoyGatewayArgs
+from .external_secrets import ExternalSecrets, ExternalSecretsArgs
+from .keda import Keda, KedaArgs
+from .victoria_logs import VictoriaLogs, VictoriaLogsArgs
+from .victoria_metrics import VictoriaMetricsStack, VictoriaMetricsStackArgs
+
+__all__ = [
+    "AiGateway", "AiGatewayArgs", "EnvoyGateway", "EnvoyGatewayArgs", "ExternalSecrets", "ExternalSecretsArgs",
+    "Keda", "KedaArgs", "PlatformServices", "VictoriaLogs", "VictoriaLogsArgs", "VictoriaMetricsStack",
+    "VictoriaMetricsStackArgs", "install_platform_services",
+]
+
+
+@dataclass(frozen=True)
+class PlatformServices:
+    keda: Keda
+    envoy_gateway: EnvoyGateway
+    ai_gateway: AiGateway
+    metrics: VictoriaMetricsStack
+    logs: VictoriaLogs
+    external_secrets: ExternalSecrets
+    # What model releases (and gateway objects) depend on: the CRDs and controllers of KEDA
+    # (ScaledObject), VictoriaMetrics (VMServiceScrape, VMRule), Envoy Gateway and the AI Gateway (routes,
+    # backends, policies) and External Secrets (ExternalSecret, with its store ready). Logs are not in it:
+    # nothing a model creates needs VictoriaLogs.
+    ready: tuple[pulumi.Resource, ...]
+
+
+def install_platform_services(
+    platform: PlatformConfig,
+    k8s_provider: k8s.Provider,
+    region: str,
+    account_id: str,
+    cluster_name: pulumi.Input[str],
+    secret_arns: Sequence[pulumi.Input[str]] = (),
+    depends_on: Sequence[pulumi.Resource] = (),
+    opts: pulumi.ResourceOptions | None = None,
+) -> PlatformServices:
+    """Every platform service. `depends_on`: what the cluster must have first (system nodes, the Pod
+    Identity agent, ...). Order inside: the AI Gateway after Envoy Gateway, VictoriaLogs after the
+    VictoriaMetrics stack; the rest in parallel."""
+    base = tuple(depends_on)
+    keda = Keda("keda", KedaArgs(platform, k8s_provider, base), opts)
+    envoy_gateway = EnvoyGateway("envoy-gateway", EnvoyGatewayArgs(platform, k8s_provider, base), opts)
+    ai_gateway = AiGateway("ai-gateway", AiGatewayArgs(platform, k8s_provider, (*base, envoy_gateway.release)), opts)
+    metrics = VictoriaMetricsStack("metrics", VictoriaMetricsStackArgs(platform, k8s_provider, base), opts)
+    logs = VictoriaLogs("logs", VictoriaLogsArgs(platform, k8s_provider, (*base, metrics.release)), opts)
+    external_secrets = ExternalSecrets("external-secrets", ExternalSecretsArgs(
+        platform=platform, k8s_provider=k8s_provider, cluster_name=cluster_name, region=region,
+        account_id=account_id, secret_arns=tuple(secret_arns), depends_on=base), opts)
+    ready = (keda.release, metrics.release, envoy_gateway.release, ai_gateway.release,
+             external_secrets.cluster_secret_store)
+    return PlatformServices(keda=keda, envoy_gateway=envoy_gateway, ai_gateway=ai_gateway, metrics=metrics,
+                            logs=logs, external_secrets=external_secrets, ready=ready)

@@ -1,0 +1,34 @@
+"""KEDA: namespace `keda` and the pinned kedacore/keda release (its CRDs included)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from infra.catalog.platform_versions import KEDA_CHART
+from infra.config import PlatformConfig
+from infra.render.services import keda as render
+
+from ._helm import namespace, on_cluster, release
+
+
+@dataclass(frozen=True)
+class KedaArgs:
+    platform: PlatformConfig
+    k8s_provider: k8s.Provider
+    depends_on: tuple[pulumi.Resource, ...] = ()
+
+
+class Keda(pulumi.ComponentResource):
+    namespace: pulumi.CustomResource
+    release: k8s.helm.v3.Release
+
+    def __init__(self, name: str, args: KedaArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("llm-platform:services:Keda", name, None, opts)
+        self.namespace = namespace(name, render.render_namespace(), self, args.k8s_provider, args.depends_on)
+        self.release = release(f"{name}-release", render.RELEASE_NAME, KEDA_CHART, render.NAMESPACE,
+                               render.chart_values(args.platform),
+                               on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace]))
+        self.register_outputs({"namespace": render.NAMESPACE, "release": self.release.name})

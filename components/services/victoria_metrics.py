@@ -1,0 +1,60 @@
+"""victoria-metrics-k8s-stack: the observability namespace, Grafana's generated admin credentials and
+the pinned release. `metrics_url` is VMSingle's endpoint; it must equal `observability.metricsUrl`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from infra.catalog.platform_versions import VICTORIA_METRICS_K8S_STACK_CHART
+from infra.config import PlatformConfig
+from infra.render.services import victoria_metrics as render
+
+from ._helm import namespace, on_cluster, release
+
+TIMEOUT_SECONDS = 900  # the operator, then VMSingle's volume, VMAgent, VMAlert, Alertmanager and Grafana
+
+
+@dataclass(frozen=True)
+class VictoriaMetricsStackArgs:
+    platform: PlatformConfig
+    k8s_provider: k8s.Provider
+    depends_on: tuple[pulumi.Resource, ...] = ()
+
+
+class VictoriaMetricsStack(pulumi.ComponentResource):
+    namespace: pulumi.CustomResource
+    grafana_admin: k8s.core.v1.Secret
+    release: k8s.helm.v3.Release
+    metrics_url: str
+
+    def __init__(self, name: str, args: VictoriaMetricsStackArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("llm-platform:services:VictoriaMetricsStack", name, None, opts)
+        platform = args.platform
+        self.metrics_url = render.vmsingle_url(platform)
+        if platform.observability.metrics_url != self.metrics_url:
+            pulumi.log.warn(f"observability.metricsUrl is {platform.observability.metrics_url!r}, but the "
+                            f"VictoriaMetrics stack serves {self.metrics_url!r}; KEDA and Grafana read the former",
+                            resource=self)
+        self.namespace = namespace(name, render.render_namespace(platform), self, args.k8s_provider, args.depends_on)
+        inside = on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace])
+
+        # Grafana's admin login: a generated password in a Secret the chart reads (admin.existingSecret).
+        password = random.RandomPassword(f"{name}-grafana-admin-password", length=32, special=False,
+                                         opts=pulumi.ResourceOptions(parent=self))
+        self.grafana_admin = k8s.core.v1.Secret(
+            f"{name}-grafana-admin", metadata=render.grafana_admin_secret_metadata(platform), type="Opaque",
+            string_data={render.GRAFANA_ADMIN_USER_KEY: platform.services.metrics.grafana_admin_user,
+                         render.GRAFANA_ADMIN_PASSWORD_KEY: password.result},
+            opts=inside)
+
+        self.release = release(f"{name}-release", render.RELEASE_NAME, VICTORIA_METRICS_K8S_STACK_CHART,
+                               render.namespace_name(platform), render.chart_values(platform),
+                               on_cluster(self, args.k8s_provider,
+                                          [*args.depends_on, self.namespace, self.grafana_admin]),
+                               timeout=TIMEOUT_SECONDS)
+        self.register_outputs({"namespace": render.namespace_name(platform), "metrics_url": self.metrics_url,
+                               "grafana_service": render.GRAFANA_SERVICE, "release": self.release.name})

@@ -1,0 +1,146 @@
+"""Platform-wide alert rules (one VMRule in the observability namespace), each with a runbook line.
+
+- gateway: 5xx ratio of the gateway's responses, client-observed time to first token per model
+  (the AI Gateway's GenAI histogram, against each model's `slo.ttftP95Seconds`), Envoy metrics
+  missing, GenAI telemetry missing while vLLM serves;
+- GPUs (DCGM exporter default counters): XID errors, temperature, uncorrectable memory errors
+  (row remapping, which is how A100/H100-class GPUs retire rows after an uncorrectable ECC error;
+  the ECC volatile/aggregate counters are not among the exporter's default counters), row remap
+  failure, and GPU nodes without DCGM metrics;
+- models: a model with ready replicas whose vLLM metrics are not scraped.
+
+Per-model SLO alerts (TTFT, error ratio, KV saturation, queue, availability, cold-start budget)
+are in model_monitoring.py, next to each model.
+"""
+
+from __future__ import annotations
+
+from ...config import PlatformConfig
+from ..labels import metadata
+from ..promql import fmt
+from .scrapes import observability_labels
+
+GATEWAY_LISTENERS = "https?-[0-9]+"  # Envoy Gateway's data-plane HTTP connection managers (stats listener excluded)
+
+
+def _rule(alert: str, expr: str, for_: str | None, severity: str, component: str, summary: str, runbook: str,
+          **labels: str) -> dict:
+    """`for_` None: fire on the first evaluation (events that do not heal by waiting)."""
+    rule = {"alert": alert, "expr": expr}
+    if for_ is not None:
+        rule["for"] = for_
+    rule["labels"] = {"severity": severity, "component": component, **labels}
+    rule["annotations"] = {"summary": summary, "runbook": runbook}
+    return rule
+
+
+def gateway_rules(platform: PlatformConfig) -> list[dict]:
+    gw = platform.gateway.namespace
+    listeners = f'namespace="{gw}",envoy_http_conn_manager_prefix=~"{GATEWAY_LISTENERS}"'
+    ratio = platform.observability.alerts.gateway_error_ratio
+    rules = [
+        _rule("LLMGatewayErrorRateHigh",
+              f'sum(rate(envoy_http_downstream_rq_xx{{{listeners},envoy_response_code_class="5"}}[10m])) / '
+              f"sum(rate(envoy_http_downstream_rq_completed{{{listeners}}}[10m])) > {fmt(ratio)}",
+              "10m", "critical", "gateway",
+              f"more than {fmt(ratio * 100)}% of the gateway's responses are 5xx",
+              "Find the model with envoy_cluster_upstream_rq_xx by envoy_cluster_name; 503s with no healthy "
+              "upstream mean no ready replica (a model waking from zero, or down: see its LLMModelUnavailable)."),
+    ]
+    for model in platform.resolved_models:
+        slo = model.config.slo.ttft_p95_seconds
+        rules.append(_rule(
+            "LLMGatewayTimeToFirstTokenHigh",
+            "histogram_quantile(0.95, sum by (le) (rate(gen_ai_server_time_to_first_token_seconds_bucket"
+            f'{{namespace="{gw}",gen_ai_original_model="{model.name}"}}[5m]))) > {fmt(slo)}',
+            "10m", "warning", "gateway",
+            f"{model.name}: p95 time to first token seen by clients above {fmt(slo)}s",
+            "Compare with vLLM's own LLMModelTimeToFirstTokenHigh: only here means gateway overhead or requests "
+            "served by the fallback; there too means the model is saturated.",
+            model=model.name))
+    rules += [
+        _rule("LLMGatewayMetricsMissing",
+              f'absent(envoy_server_live{{namespace="{gw}"}})',
+              "10m", "warning", "gateway",
+              "no Envoy metrics from the gateway: its traffic, errors and the scale-from-zero trigger are blind",
+              f"Check the VMPodScrape llm-gateway targets in vmagent, that the proxies run in {gw}, and that "
+              "network policies there admit vmagent on ports 19001 and 1064."),
+        _rule("LLMGatewayGenAITelemetryMissing",
+              f'(sum(rate(vllm:request_success_total{{namespace="{platform.serving.namespace}"}}[15m])) > 0) '
+              f'unless on() (sum(rate(gen_ai_server_request_duration_seconds_count{{namespace="{gw}"}}[15m])) > 0)',
+              "15m", "warning", "gateway",
+              "models serve requests but the gateway records no GenAI metrics (token usage per tenant is blind)",
+              "Check the aigw-admin (1064) endpoint of the llm-gateway VMPodScrape; if it is up, traffic is "
+              "bypassing the gateway."),
+    ]
+    return rules
+
+
+def gpu_rules(platform: PlatformConfig) -> list[dict]:
+    temperature = platform.observability.alerts.gpu_temperature_celsius
+    return [
+        _rule("LLMGPUXidError",
+              "max by (node, gpu) (DCGM_FI_DEV_XID_ERRORS) > 0",
+              "1m", "critical", "gpu",
+              "GPU {{ $labels.gpu }} on {{ $labels.node }} reported XID {{ $value }}",
+              "XID 48, 63, 64, 74, 79, 92-95 are hardware (ECC, NVLink, fell off the bus): kubectl cordon and drain "
+              "the node, Karpenter replaces it; 13, 31, 43 are application faults: read the vLLM logs."),
+        _rule("LLMGPUTemperatureHigh",
+              f"max by (node, gpu) (DCGM_FI_DEV_GPU_TEMP) > {temperature}",
+              "10m", "warning", "gpu",
+              f"GPU {{{{ $labels.gpu }}}} on {{{{ $labels.node }}}} above {temperature} C for 10 minutes",
+              "Expect clock throttling and higher latency; if it persists on one node, cordon and drain it so "
+              "Karpenter replaces the instance."),
+        _rule("LLMGPUUncorrectableMemoryError",
+              "max by (node, gpu) (increase(DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS[1h])) > 0",
+              None, "warning", "gpu",
+              "GPU {{ $labels.gpu }} on {{ $labels.node }} had an uncorrectable ECC error (a memory row was remapped)",
+              "The remap takes effect at the next GPU reset: drain the node when convenient; Karpenter replaces it."),
+        _rule("LLMGPURowRemapFailure",
+              "max by (node, gpu) (DCGM_FI_DEV_ROW_REMAP_FAILURE) > 0",
+              None, "critical", "gpu",
+              "GPU {{ $labels.gpu }} on {{ $labels.node }} failed to remap a memory row after an ECC error",
+              "The GPU can corrupt results: kubectl cordon and drain the node now and let Karpenter replace it."),
+        _rule("LLMGPUMetricsMissing",
+              'count by (node) (kube_node_status_capacity{resource="nvidia_com_gpu"} > 0) '
+              "unless on(node) count by (node) (DCGM_FI_DEV_GPU_UTIL)",
+              "15m", "warning", "gpu",
+              "GPU node {{ $labels.node }} exports no DCGM metrics",
+              "Check the dcgm-exporter pod on that node in kube-system (tolerations, GPU pool affinity) and the "
+              "VMServiceScrape dcgm-exporter targets in vmagent."),
+    ]
+
+
+def model_rules(platform: PlatformConfig) -> list[dict]:
+    if not platform.resolved_models:
+        return []
+    ns = platform.serving.namespace
+    names = "|".join(m.name for m in platform.resolved_models)
+    return [
+        _rule("LLMModelMetricsMissing",
+              f'(sum by (deployment) (kube_deployment_status_replicas_available{{namespace="{ns}",'
+              f'deployment=~"{names}"}}) > 0) unless on(deployment) label_replace(sum by (model_name) '
+              f'(vllm:num_requests_running{{namespace="{ns}"}}), "deployment", "$1", "model_name", "(.+)")',
+              "10m", "warning", "models",
+              "{{ $labels.deployment }} has ready replicas but no vLLM metrics: its autoscaling and SLO alerts are blind",
+              "Check the model's VMServiceScrape targets in vmagent and that its NetworkPolicy admits vmagent from "
+              f"{platform.observability.namespace}."),
+    ]
+
+
+def platform_alert_groups(platform: PlatformConfig) -> list[dict]:
+    groups = [
+        {"name": "llm-platform.gateway", "interval": "1m", "rules": gateway_rules(platform)},
+        {"name": "llm-platform.gpu", "interval": "1m", "rules": gpu_rules(platform)},
+        {"name": "llm-platform.models", "interval": "1m", "rules": model_rules(platform)},
+    ]
+    return [g for g in groups if g["rules"]]
+
+
+def render_platform_rule(platform: PlatformConfig) -> dict:
+    return {
+        "apiVersion": "operator.victoriametrics.com/v1beta1",
+        "kind": "VMRule",
+        "metadata": metadata("llm-platform", platform.observability.namespace, observability_labels("alerts")),
+        "spec": {"groups": platform_alert_groups(platform)},
+    }

@@ -1,0 +1,109 @@
+"""External Secrets Operator 2.9.0 reading AWS Secrets Manager with EKS Pod Identity.
+
+The controller's service account `external-secrets/external-secrets` is bound by a Pod Identity
+association to a role that may only read (GetSecretValue, DescribeSecret) the secrets the stack names,
+and the ClusterSecretStore `aws-secrets-manager` uses the controller's own credentials (no `auth`
+block: the AWS SDK's default chain finds the Pod Identity agent). The chart installs and upgrades
+the CRDs (`installCRDs`, templates) and runs its own webhook and cert controller.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ...config import PlatformConfig
+from ..aws.iam import POLICY_VERSION, pod_identity_trust_policy
+from ..labels import metadata
+from .common import MANAGED_LABELS, RESTRICTED_CONTAINER_SECURITY_CONTEXT, SYSTEM_NODE_SELECTOR, namespace, resources
+
+NAMESPACE = "external-secrets"
+RELEASE_NAME = "external-secrets"
+SERVICE_ACCOUNT = "external-secrets"  # serviceAccount.name: what the Pod Identity association binds
+STORE_NAME = "aws-secrets-manager"
+STORE_API_VERSION = "external-secrets.io/v1"
+READ_ACTIONS = ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret")
+_UID = 1000  # the chart's default runAsUser
+_SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):secret:.+$")
+
+
+def render_namespace() -> dict:
+    return namespace(NAMESPACE, "external-secrets", "restricted")
+
+
+def _container_security_context() -> dict:
+    return {"enabled": True, **RESTRICTED_CONTAINER_SECURITY_CONTEXT, "runAsUser": _UID}
+
+
+def chart_values(platform: PlatformConfig) -> dict:
+    eso = platform.services.external_secrets
+    return {
+        "installCRDs": True,
+        "replicaCount": eso.controller.replicas,
+        "leaderElect": eso.controller.replicas > 1,  # more than one controller must elect a leader
+        "resources": resources(eso.controller.resources),
+        "securityContext": _container_security_context(),
+        "podDisruptionBudget": {"enabled": eso.controller.replicas > 1, "minAvailable": 1},
+        "serviceAccount": {"create": True, "name": SERVICE_ACCOUNT},
+        "global": {"nodeSelector": dict(SYSTEM_NODE_SELECTOR)},  # controller, webhook and cert controller
+        "webhook": {
+            "replicaCount": eso.webhook.replicas,
+            "resources": resources(eso.webhook.resources),
+            "securityContext": _container_security_context(),
+            "podDisruptionBudget": {"enabled": eso.webhook.replicas > 1, "minAvailable": 1},
+        },
+        "certController": {
+            "replicaCount": eso.cert_controller.replicas,
+            "resources": resources(eso.cert_controller.resources),
+            "securityContext": _container_security_context(),
+            "podDisruptionBudget": {"enabled": eso.cert_controller.replicas > 1, "minAvailable": 1},
+        },
+    }
+
+
+def cluster_secret_store(region: str) -> dict:
+    return {
+        "apiVersion": STORE_API_VERSION,
+        "kind": "ClusterSecretStore",
+        "metadata": metadata(STORE_NAME, None, {**MANAGED_LABELS, "app.kubernetes.io/component": "external-secrets"}),
+        "spec": {"provider": {"aws": {"service": "SecretsManager", "region": region}}},
+    }
+
+
+def role_trust(cluster_name: str) -> dict:
+    """Pod Identity's trust policy, narrowed with the session tags EKS sets to this cluster's
+    external-secrets/external-secrets service account (EKS User Guide, pod-id-role)."""
+    trust = pod_identity_trust_policy()
+    trust["Statement"][0]["Condition"] = {"StringEquals": {
+        "aws:RequestTag/eks-cluster-name": cluster_name,
+        "aws:RequestTag/kubernetes-namespace": NAMESPACE,
+        "aws:RequestTag/kubernetes-service-account": SERVICE_ACCOUNT,
+    }}
+    return trust
+
+
+def read_policy(secret_arns: Sequence[str]) -> dict | None:
+    """Read access to exactly these secrets; None when there are none (the role then has no policy)."""
+    arns = sorted(dict.fromkeys(secret_arns))
+    if not arns:
+        return None
+    for arn in arns:
+        if "*" in arn or "?" in arn:
+            raise ValueError(f"secret ARN {arn!r} has a wildcard; allowed: the full ARN of one secret")
+    return {
+        "Version": POLICY_VERSION,
+        "Statement": [{"Sid": "ReadPlatformSecrets", "Effect": "Allow", "Action": list(READ_ACTIONS),
+                       "Resource": arns}],
+    }
+
+
+def secret_arn_problem(arn: str, region: str, account_id: str) -> str | None:
+    """Why a (known) secret ARN cannot be one of this stack's secrets, or None."""
+    match = _SECRET_ARN.match(arn)
+    if not match:
+        return f"{arn!r} is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)"
+    if match["account"] != account_id:
+        return f"{arn!r} belongs to account {match['account']}, not {account_id}"
+    if match["region"] != region:
+        return f"{arn!r} is in {match['region']}; the ClusterSecretStore reads {region}"
+    return None

@@ -1,0 +1,273 @@
+"""The platform-service components under mocks: what each registers, with which pins, in which order."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pytest
+
+from components.services import PlatformServices, install_platform_services
+from infra.plan.mocks import ACCOUNT, REGION
+from infra.render.services import ai_gateway, envoy_gateway, external_secrets, keda, victoria_logs, victoria_metrics
+from infra.stack_file import load_stack_file, platform_config
+from infra.validation.k8s_schema import validate_object
+from policies.rules import RULES
+from tests.conftest import ROOT
+
+from .conftest import GENERATED
+
+CLUSTER = "llm-dev"
+ARN_A = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:platform/llm/api-keys-AbCdEf"
+ARN_B = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:hf-token-123456"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+_SECRET_SIG = "4dabf18193072939515e22adb298388d"
+
+# component name -> (type token, namespace, [(release resource, release name, chart, version, repo)])
+EXPECTED = {
+    "keda": ("llm-platform:services:Keda", "keda",
+             [("keda-release", "keda", "keda", "2.20.2", "https://kedacore.github.io/charts")]),
+    "envoy-gateway": ("llm-platform:services:EnvoyGateway", "envoy-gateway-system",
+                      [("envoy-gateway-release", "eg", "oci://docker.io/envoyproxy/gateway-helm", "1.9.0", None)]),
+    "ai-gateway": ("llm-platform:services:AiGateway", "envoy-ai-gateway-system",
+                   [("ai-gateway-crds", "aieg-crd", "oci://docker.io/envoyproxy/ai-gateway-crds-helm", "v1.1.0", None),
+                    ("ai-gateway-release", "aieg", "oci://docker.io/envoyproxy/ai-gateway-helm", "v1.1.0", None)]),
+    "metrics": ("llm-platform:services:VictoriaMetricsStack", "monitoring",
+                [("metrics-release", "vm", "victoria-metrics-k8s-stack", "0.91.2",
+                  "https://victoriametrics.github.io/helm-charts/")]),
+    "logs": ("llm-platform:services:VictoriaLogs", "logging",
+             [("logs-release", "vl", "victoria-logs-single", "0.13.9",
+               "https://victoriametrics.github.io/helm-charts/")]),
+    "external-secrets": ("llm-platform:services:ExternalSecrets", "external-secrets",
+                         [("external-secrets-release", "external-secrets", "external-secrets", "2.9.0",
+                           "https://charts.external-secrets.io")]),
+}
+
+
+def platform():
+    stack = load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml")
+    return platform_config(stack.values, "stacks/Pulumi.dev.yaml", "llm-platform")
+
+
+def build(secret_arns=(ARN_A,), depends_on: bool = False) -> PlatformServices:
+    built: list[PlatformServices] = []
+
+    def construct():
+        provider = k8s.Provider("cluster", kubeconfig="{}")
+        before = [pulumi.CustomResource("test:index:SystemNodes", "system-nodes", {})] if depends_on else []
+        built.append(install_platform_services(platform(), provider, REGION, ACCOUNT, CLUSTER, list(secret_arns),
+                                               before))
+
+    pulumi.runtime.test(construct)()
+    return built[0]
+
+
+def unwrap(value: Any) -> Any:
+    """Inputs with Pulumi secrets replaced by their plain values."""
+    if isinstance(value, dict):
+        if _SECRET_SIG in value:
+            return unwrap(value.get("value"))
+        return {k: unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap(v) for v in value]
+    return value
+
+
+def by_name(monitor, name):
+    return next(r for r in monitor.registrations if r.name == name)
+
+
+def of_type(monitor, typ):
+    return [r for r in monitor.registrations if r.type == typ]
+
+
+def children(monitor, component):
+    return [r for r in monitor.registrations if r.parent == component.urn]
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_each_component_has_its_namespace_and_pinned_releases(services_mocks, name):
+    build()
+    token, namespace, releases = EXPECTED[name]
+    component = by_name(services_mocks, name)
+    assert component.type == token and not component.custom
+    (ns,) = [r for r in children(services_mocks, component) if r.type == NAMESPACE]
+    assert ns.name == f"{name}-namespace" and ns.inputs["metadata"]["name"] == namespace
+    assert "pod-security.kubernetes.io/enforce" in ns.inputs["metadata"]["labels"]
+    found = [r for r in children(services_mocks, component) if r.type == RELEASE]
+    assert [r.name for r in found] == [r[0] for r in releases]
+    for release, (_, release_name, chart, version, repo) in zip(found, releases):
+        assert release.inputs["name"] == release_name
+        assert (release.inputs["chart"], release.inputs["version"]) == (chart, version)
+        assert release.inputs.get("repositoryOpts", {}).get("repo") == repo
+        assert release.inputs["namespace"] == namespace
+        assert release.inputs["createNamespace"] is False
+        assert ns.urn in release.dependencies  # the namespace first, with its pod-security labels
+
+
+def test_every_kubernetes_resource_uses_the_cluster_provider(services_mocks):
+    build()
+    provider = by_name(services_mocks, "cluster")
+    kube = [r for r in services_mocks.registrations if r.custom and r.type.startswith("kubernetes:")]
+    assert len(kube) == 6 + 7 + 1 + 1  # namespaces, releases, the Grafana admin Secret, the ClusterSecretStore
+    assert all(r.provider and r.provider.startswith(provider.urn) for r in kube)
+
+
+def test_every_resource_is_parented_to_its_component(services_mocks):
+    build()
+    components = {r.urn for r in services_mocks.registrations if r.type.startswith("llm-platform:services:")}
+    assert len(components) == 6
+    for r in services_mocks.registrations:
+        if r.custom and r.name != "cluster":
+            assert r.parent in components, r.name
+
+
+def test_install_order(services_mocks):
+    build()
+    deps = {r.name: set(r.dependencies) for r in services_mocks.registrations}
+    urn = {r.name: r.urn for r in services_mocks.registrations}
+    # the AI Gateway after Envoy Gateway (its CRDs), the controller after its own CRDs chart
+    assert {urn["ai-gateway-crds"], urn["envoy-gateway-release"]} <= deps["ai-gateway-release"]
+    assert urn["envoy-gateway-release"] in deps["ai-gateway-crds"]
+    # VictoriaLogs after the VictoriaMetrics stack (VMServiceScrape CRD, dashboards in its namespace)
+    assert urn["metrics-release"] in deps["logs-release"]
+    # Grafana's admin Secret exists before the chart reads it
+    assert urn["metrics-grafana-admin"] in deps["metrics-release"]
+    # External Secrets: grant -> association -> release -> store
+    assert urn["external-secrets-read-secrets"] in deps["external-secrets-pod-identity"]
+    assert urn["external-secrets-pod-identity"] in deps["external-secrets-release"]
+    assert urn["external-secrets-release"] in deps["external-secrets-cluster-secret-store"]
+    # KEDA, Envoy Gateway, the metrics stack and External Secrets do not wait for one another
+    for a in ("keda-release", "envoy-gateway-release", "metrics-release", "external-secrets-release"):
+        for b in ("keda-release", "envoy-gateway-release", "metrics-release", "external-secrets-release"):
+            assert urn[b] not in deps[a]
+
+
+def test_what_the_cluster_must_have_first_precedes_every_namespace_and_release(services_mocks):
+    build(depends_on=True)
+    first = by_name(services_mocks, "system-nodes").urn
+    gated = [r for r in services_mocks.registrations if r.type in (NAMESPACE, RELEASE)]
+    assert len(gated) == 13 and all(first in r.dependencies for r in gated)
+    assert first in by_name(services_mocks, "external-secrets-pod-identity").dependencies
+
+
+def test_ready_is_what_models_wait_for(services_mocks):
+    services = build()
+    assert len(services.ready) == 5
+    assert services.keda.release in services.ready and services.metrics.release in services.ready
+    assert services.ai_gateway.release in services.ready and services.envoy_gateway.release in services.ready
+    assert services.external_secrets.cluster_secret_store in services.ready
+    assert services.logs.release not in services.ready
+    assert services.metrics.metrics_url == platform().observability.metrics_url
+
+
+def test_cluster_secret_store_is_schema_valid(services_mocks):
+    build()
+    store = by_name(services_mocks, "external-secrets-cluster-secret-store")
+    assert store.type == "kubernetes:external-secrets.io/v1:ClusterSecretStore"
+    obj = {k: store.inputs[k] for k in ("apiVersion", "kind", "metadata", "spec")}
+    assert validate_object(obj, "1.35") == []
+    assert obj["metadata"]["name"] == "aws-secrets-manager"
+    assert obj["spec"]["provider"]["aws"] == {"service": "SecretsManager", "region": REGION}
+
+
+def test_iam_reads_only_the_given_secrets(services_mocks):
+    build(secret_arns=(ARN_B, ARN_A))
+    (policy,) = of_type(services_mocks, "aws:iam/policy:Policy")
+    (statement,) = json.loads(policy.inputs["policy"])["Statement"]
+    assert statement["Effect"] == "Allow"
+    assert statement["Action"] == ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+    assert statement["Resource"] == sorted([ARN_A, ARN_B])
+    (attachment,) = of_type(services_mocks, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    role = by_name(services_mocks, "external-secrets-role")
+    assert attachment.inputs["role"] == role.name and attachment.inputs["policyArn"].endswith(policy.name)
+    trust = json.loads(role.inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+    assert trust["Statement"][0]["Condition"]["StringEquals"]["aws:RequestTag/eks-cluster-name"] == CLUSTER
+    association = by_name(services_mocks, "external-secrets-pod-identity")
+    bound = {k: association.inputs[k] for k in ("clusterName", "namespace", "serviceAccount", "roleArn")}
+    assert bound == {"clusterName": CLUSTER, "namespace": "external-secrets", "serviceAccount": "external-secrets",
+                     "roleArn": f"arn:aws:iam::{ACCOUNT}:role/external-secrets-role"}
+    release = by_name(services_mocks, "external-secrets-release")
+    assert release.inputs["values"]["serviceAccount"]["name"] == association.inputs["serviceAccount"]
+
+
+def test_no_statement_anywhere_allows_a_wildcard_action(services_mocks):
+    build(secret_arns=(ARN_A, ARN_B))
+    documents = [json.loads(r.inputs[k]) for r in services_mocks.registrations if r.type.startswith("aws:iam/")
+                 for k in ("policy", "assumeRolePolicy") if k in r.inputs]
+    assert len(documents) == 2
+    for doc in documents:
+        for statement in doc["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            assert not any("*" in a for a in actions)
+
+
+def test_secret_arns_resolved_later_are_scoped_too(services_mocks):
+    built = []
+
+    def construct():
+        provider = k8s.Provider("cluster", kubeconfig="{}")
+        arn = pulumi.Output.from_input(ARN_B)
+        built.append(install_platform_services(platform(), provider, REGION, ACCOUNT, CLUSTER, [arn], []))
+
+    pulumi.runtime.test(construct)()
+    (policy,) = of_type(services_mocks, "aws:iam/policy:Policy")
+    assert json.loads(policy.inputs["policy"])["Statement"][0]["Resource"] == [ARN_B]
+
+
+def test_no_secrets_no_policy(services_mocks):
+    build(secret_arns=())
+    assert of_type(services_mocks, "aws:iam/policy:Policy") == []
+    assert of_type(services_mocks, "aws:iam/rolePolicyAttachment:RolePolicyAttachment") == []
+    assert by_name(services_mocks, "external-secrets-pod-identity")  # the identity exists, without permissions
+
+
+def test_a_secret_arn_of_another_account_is_refused(services_mocks):
+    with pytest.raises(ValueError, match="belongs to account 210987654321"):
+        build(secret_arns=(f"arn:aws:secretsmanager:{REGION}:210987654321:secret:x-AbCdEf",))
+
+
+def test_generated_credentials_reach_the_charts_and_stay_secret(services_mocks):
+    build()
+    secret = by_name(services_mocks, "metrics-grafana-admin")
+    assert _SECRET_SIG in secret.inputs["stringData"]  # the whole stringData is a Pulumi secret
+    data = unwrap(secret.inputs["stringData"])
+    assert data == {"admin-user": "admin", "admin-password": GENERATED[:32]}
+    grafana = unwrap(by_name(services_mocks, "metrics-release").inputs["values"])["grafana"]
+    assert grafana["admin"]["existingSecret"] == secret.inputs["metadata"]["name"]
+    assert secret.inputs["metadata"]["namespace"] == "monitoring"
+    ai = by_name(services_mocks, "ai-gateway-release").inputs["values"]
+    assert _SECRET_SIG in json.dumps(ai)
+    assert unwrap(ai)["controller"]["mcp"]["sessionEncryption"]["seed"] == GENERATED[:48]
+
+
+def test_values_reach_the_releases_exactly_as_rendered(services_mocks):
+    build()
+    p = platform()
+    rendered = {
+        "keda-release": keda.chart_values(p),
+        "envoy-gateway-release": envoy_gateway.chart_values(p),
+        "ai-gateway-crds": {},
+        "ai-gateway-release": ai_gateway.chart_values(p, GENERATED[:48]),
+        "metrics-release": victoria_metrics.chart_values(p),
+        "logs-release": victoria_logs.chart_values(p),
+        "external-secrets-release": external_secrets.chart_values(p),
+    }
+    for name, values in rendered.items():
+        assert unwrap(by_name(services_mocks, name).inputs.get("values", {})) == values, name
+
+
+def test_the_policy_packs_resource_rules_pass_on_every_service_resource(services_mocks):
+    build(secret_arns=(ARN_A, ARN_B))
+    found = []
+    for r in services_mocks.registrations:
+        if not r.custom:
+            continue
+        for rule in RULES:
+            if rule.kind == "resource":
+                found += [(rule.name, r.name, m) for m in rule.check(r.type, r.inputs, r.urn)]
+    assert found == []
