@@ -19,12 +19,16 @@ from components.aws.gpu_pool import GpuPool, GpuPoolArgs
 from components.aws.karpenter import Karpenter, KarpenterArgs
 from components.aws.network import Network, NetworkArgs
 from components.aws.weight_store import WeightStore, WeightStoreArgs
+from components.gateway import LlmGateway, LlmGatewayArgs
 from components.model_release import ModelRelease, ModelReleaseArgs
+from components.observability import Observability, ObservabilityArgs
+from components.services import install_platform_services
 from components.serving_namespace import ServingNamespace, ServingNamespaceArgs
 from components.weight_preload import WeightPreload, WeightPreloadArgs
 
 from .config import ConfigError, PlatformConfig
 from .kubeconfig import eks_kubeconfig
+from .render.gateway import gateway_secret_names, secret_resource_arns
 from .render.model_workload import digest, weight_refs
 from .render.serving_namespace import tool_scripts
 from .render.weight_store import WeightRef
@@ -145,6 +149,17 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
         file_client_role_name=access.efs_csi_role_name), pulumi.ResourceOptions(
             depends_on=list(access.ready)))
 
+    services = install_platform_services(
+        platform, provider, region, account_id, access.name,
+        secret_arns=secret_resource_arns(gateway_secret_names(platform), region, account_id),
+        depends_on=access.ready)
+    gateway = LlmGateway("gateway", LlmGatewayArgs(
+        platform=platform, region=region, cluster_name=access.name, account_id=account_id,
+        depends_on=(services.envoy_gateway.release, services.ai_gateway.release,
+                    services.external_secrets.cluster_secret_store)), on_cluster)
+    Observability("observability", ObservabilityArgs(platform=platform, depends_on=(services.metrics.release,)),
+                  on_cluster)
+
     serving = ServingNamespace("serving", ServingNamespaceArgs(platform=platform), on_cluster)
     preloads: dict[WeightRef, WeightPreload] = {
         ref: WeightPreload(
@@ -163,7 +178,7 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
             ModelReleaseArgs(
                 platform=platform, stack=stack, model=model, tools_digest=tools_digest,
                 preloads=tuple(preloads[r].job for r in weight_refs(model) if r in preloads),
-                depends_on=(serving, store, *pools),
+                depends_on=(serving, store, *pools, *services.ready),
             ),
             on_cluster,
         )
@@ -172,4 +187,5 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
     pulumi.export("weightBucket", store.bucket_name)
     pulumi.export("namespace", serving.namespace)
     pulumi.export("modelEndpoints", endpoints)
+    pulumi.export("gatewayEndpoint", gateway.endpoint)
     return endpoints

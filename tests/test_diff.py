@@ -97,6 +97,21 @@ RELEASE_CHILDREN = [
 ]
 
 
+def gateway_urns(name: str) -> set[str]:
+    gateway = "llm-platform:gateway:LlmGateway"
+    return {f"{URN}{gateway}$kubernetes:aigateway.envoyproxy.io/v1beta1:AIServiceBackend::gateway-model-{name}-service-backend",
+            f"{URN}{gateway}$kubernetes:gateway.envoyproxy.io/v1alpha1:Backend::gateway-model-{name}-backend"}
+
+
+# Objects that list every model: the gateway's route (one rule per model), the dashboard (a row per
+# model) and the platform alerts (a gateway rule per model). Adding or removing a model changes them.
+SHARED_PER_MODEL = {
+    f"{URN}llm-platform:gateway:LlmGateway$kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute::gateway-llm-gateway-models",
+    f"{URN}llm-platform:observability:Observability$kubernetes:core/v1:ConfigMap::observability-dashboard",
+    f"{URN}llm-platform:observability:Observability$kubernetes:operator.victoriametrics.com/v1beta1:VMRule::observability-rules",
+}
+
+
 def preload_urns(component: str) -> set[str]:
     preload = "llm-platform:weights:WeightPreload"
     return {f"{URN}pulumi:pulumi:Stack${preload}::{component}",
@@ -174,28 +189,29 @@ def test_a_change_to_a_preload_jobs_template_replaces_it_delete_first(plans):
 def test_a_new_model_adds_its_release_and_preload_and_changes_nothing_else(plans):
     d = diff_plans(plans["base"], plans["add"])
     preload = preload_name(plans["add"], "Qwen/Qwen2.5-14B-Instruct")
-    assert urns(d.added) == release_urns("qwen-14b", RELEASE_CHILDREN) | preload_urns(preload)
-    # No shared object lists the models (no gateway config yet, one NetworkPolicy per model), so
-    # nothing that exists changes: the pools have room and their limits come from the stack file.
-    assert d.changed == [] and d.removed == []
+    assert urns(d.added) == release_urns("qwen-14b", RELEASE_CHILDREN) | preload_urns(preload) | gateway_urns("qwen-14b")
+    # Only the objects that list every model change; the pools have room and their limits come
+    # from the stack file.
+    assert urns(d.changed) == SHARED_PER_MODEL and d.removed == []
     assert [(m.name, m.status) for m in d.models] == [("qwen-14b", "added")]
 
 
 def test_a_new_model_sharing_weights_reuses_the_preload(plans):
     d = diff_plans(plans["base"], plans["add-shared"])
-    assert urns(d.added) == release_urns("qwen3-8b-large", RELEASE_CHILDREN)
-    assert d.changed == [] and d.removed == []
+    assert urns(d.added) == release_urns("qwen3-8b-large", RELEASE_CHILDREN) | gateway_urns("qwen3-8b-large")
+    assert urns(d.changed) == SHARED_PER_MODEL and d.removed == []
     assert [(m.name, m.status) for m in d.models] == [("qwen3-8b-large", "added")]
 
 
 def test_a_removed_model_removes_its_release_and_preload_only(plans):
     d = diff_plans(plans["base"], plans["remove"])
     preload = preload_name(plans["base"], "Qwen/Qwen3-Coder-30B-A3B-Instruct-FP8")
-    assert urns(d.removed) == release_urns("qwen3-coder-30b", RELEASE_CHILDREN) | preload_urns(preload)
-    assert d.added == [] and d.changed == []
+    assert urns(d.removed) == (release_urns("qwen3-coder-30b", RELEASE_CHILDREN) | preload_urns(preload)
+                               | gateway_urns("qwen3-coder-30b"))
+    assert d.added == [] and urns(d.changed) == SHARED_PER_MODEL
     assert [(m.name, m.status) for m in d.models] == [("qwen3-coder-30b", "removed")]
     assert not any(c.superseded_by for c in d.removed)
-    assert "11 to destroy" in render_text(d)
+    assert "13 to destroy" in render_text(d)
 
 
 def test_cost_delta_follows_the_models(plans):

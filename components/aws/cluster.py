@@ -29,6 +29,7 @@ class Cluster(pulumi.ComponentResource):
     endpoint: pulumi.Output[str]
     certificate_authority: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
+    ebs_csi_driver: aws.eks.Addon
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("llm-platform:aws:Cluster", name, None, opts)
@@ -110,10 +111,22 @@ class Cluster(pulumi.ComponentResource):
                                          policy_arn=arn, opts=child)
             for arn in render.EFS_CSI_POLICIES
         ]
+        # Block storage (EBS) for PersistentVolumeClaims, e.g. VMSingle's and VictoriaLogs'.
+        ebs_role = aws.iam.Role(f"{name}-ebs-csi-role", assume_role_policy=json.dumps(pod_identity_trust_policy()),
+                                tags=tags, opts=child)
+        ebs_attachments = [
+            aws.iam.RolePolicyAttachment(f"{name}-ebs-csi-{arn.rsplit('/', 1)[-1]}", role=ebs_role.name,
+                                         policy_arn=arn, opts=child)
+            for arn in render.EBS_CSI_POLICIES
+        ]
         addon("coredns", [system])
         addon("aws-efs-csi-driver", [system, *efs_attachments],
               pod_identity_associations=[{"role_arn": efs_role.arn, "service_account": sa}
                                          for sa in render.EFS_CSI_SERVICE_ACCOUNTS])
+        ebs_csi_driver = addon(
+            "aws-ebs-csi-driver", [system, *ebs_attachments],
+            pod_identity_associations=[{"role_arn": ebs_role.arn, "service_account": sa}
+                                       for sa in render.EBS_CSI_SERVICE_ACCOUNTS])
 
         self.name = cluster.name
         self.arn = cluster.arn
@@ -123,5 +136,7 @@ class Cluster(pulumi.ComponentResource):
         self.system_node_group = system
         self.node_role_arn = node_role.arn  # also used by GPU pools that are managed node groups
         self.efs_csi_role_name = efs_role.name  # the weight store grants it read access to the weights
+        # What the default StorageClass (infra/render/storage_class.py) and every PersistentVolumeClaim wait for.
+        self.ebs_csi_driver = ebs_csi_driver
         self.register_outputs({"name": self.name, "endpoint": self.endpoint, "arn": self.arn})
 

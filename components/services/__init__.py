@@ -49,14 +49,22 @@ def install_platform_services(
     secret_arns: Sequence[pulumi.Input[str]] = (),
     depends_on: Sequence[pulumi.Resource] = (),
     opts: pulumi.ResourceOptions | None = None,
+    global_rate_limit: bool = False,
+    request_header_attributes: str | None = None,
 ) -> PlatformServices:
     """Every platform service. `depends_on`: what the cluster must have first (system nodes, the Pod
     Identity agent, ...). Order inside: the AI Gateway after Envoy Gateway, VictoriaLogs after the
-    VictoriaMetrics stack; the rest in parallel."""
+    VictoriaMetrics stack; the rest in parallel.
+
+    `global_rate_limit`: Envoy Gateway's global rate limit service and its Redis (pass
+    `infra.render.gateway.uses_global_rate_limit(platform)`). `request_header_attributes`: the AI Gateway
+    controller's `requestHeaderAttributes` (pass `infra.render.gateway.REQUEST_HEADER_ATTRIBUTES`)."""
     base = tuple(depends_on)
     keda = Keda("keda", KedaArgs(platform, k8s_provider, base), opts)
-    envoy_gateway = EnvoyGateway("envoy-gateway", EnvoyGatewayArgs(platform, k8s_provider, base), opts)
-    ai_gateway = AiGateway("ai-gateway", AiGatewayArgs(platform, k8s_provider, (*base, envoy_gateway.release)), opts)
+    envoy_gateway = EnvoyGateway("envoy-gateway", EnvoyGatewayArgs(platform, k8s_provider, base,
+                                                                   global_rate_limit=global_rate_limit), opts)
+    ai_gateway = AiGateway("ai-gateway", AiGatewayArgs(platform, k8s_provider, (*base, envoy_gateway.release),
+                                                       request_header_attributes=request_header_attributes), opts)
     metrics = VictoriaMetricsStack("metrics", VictoriaMetricsStackArgs(platform, k8s_provider, base), opts)
     logs = VictoriaLogs("logs", VictoriaLogsArgs(platform, k8s_provider, (*base, metrics.release)), opts)
     external_secrets = ExternalSecrets("external-secrets", ExternalSecretsArgs(

@@ -24,6 +24,9 @@ class AiGatewayArgs:
     platform: PlatformConfig
     k8s_provider: k8s.Provider
     depends_on: tuple[pulumi.Resource, ...] = ()
+    # controller.requestHeaderAttributes, e.g. infra.render.gateway.REQUEST_HEADER_ATTRIBUTES (tenant id
+    # into the GenAI metrics); None keeps the chart's default.
+    request_header_attributes: str | None = None
 
 
 class AiGateway(pulumi.ComponentResource):
@@ -41,7 +44,8 @@ class AiGateway(pulumi.ComponentResource):
         seed = random.RandomPassword(f"{name}-mcp-session-seed", length=48, special=False,
                                      opts=pulumi.ResourceOptions(parent=self))
         # Secret in the state and in previews (the seed is in the values), whatever the provider marks.
-        values = pulumi.Output.secret(seed.result.apply(lambda s: render.chart_values(platform, s)))
+        attributes = args.request_header_attributes
+        values = pulumi.Output.secret(seed.result.apply(lambda s: render.chart_values(platform, s, attributes)))
         self.release = release(f"{name}-release", render.RELEASE_NAME, AI_GATEWAY_CHART, render.NAMESPACE, values,
                                on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace, self.crds]))
         self.register_outputs({"namespace": render.NAMESPACE, "release": self.release.name,

@@ -1,5 +1,6 @@
 """Envoy Gateway: namespace `envoy-gateway-system` and the pinned gateway-helm release, configured with
-the AI Gateway controller as its extension server."""
+the AI Gateway controller as its extension server; with `global_rate_limit`, also the Redis its global
+rate limit service keeps counters in (before the release that points the controller at it)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from infra.catalog.platform_versions import ENVOY_GATEWAY_CHART
 from infra.config import PlatformConfig
 from infra.render.services import envoy_gateway as render
 
+from ..k8s_object import register
 from ._helm import namespace, on_cluster, release
 
 
@@ -20,16 +22,28 @@ class EnvoyGatewayArgs:
     platform: PlatformConfig
     k8s_provider: k8s.Provider
     depends_on: tuple[pulumi.Resource, ...] = ()
+    # Run the global rate limit service and its Redis: required once a BackendTrafficPolicy has a global
+    # rate limit (infra.render.gateway.uses_global_rate_limit), which Envoy Gateway rejects otherwise.
+    global_rate_limit: bool = False
 
 
 class EnvoyGateway(pulumi.ComponentResource):
     namespace: pulumi.CustomResource
+    redis: tuple[pulumi.CustomResource, ...]  # empty without global rate limiting
     release: k8s.helm.v3.Release
 
     def __init__(self, name: str, args: EnvoyGatewayArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("llm-platform:services:EnvoyGateway", name, None, opts)
         self.namespace = namespace(name, render.render_namespace(), self, args.k8s_provider, args.depends_on)
+        inside = on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace])
+        self.redis = tuple(
+            register(f"{name}-{render.REDIS_NAME}-{obj['kind'].lower()}", obj, inside)
+            for obj in (render.render_rate_limit_redis() if args.global_rate_limit else ())
+        )
         self.release = release(f"{name}-release", render.RELEASE_NAME, ENVOY_GATEWAY_CHART, render.NAMESPACE,
-                               render.chart_values(args.platform),
-                               on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace]))
-        self.register_outputs({"namespace": render.NAMESPACE, "release": self.release.name})
+                               render.chart_values(args.platform, args.global_rate_limit),
+                               on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace, *self.redis]))
+        outputs = {"namespace": render.NAMESPACE, "release": self.release.name}
+        if args.global_rate_limit:
+            outputs["rate_limit_redis"] = render.redis_url()
+        self.register_outputs(outputs)

@@ -42,6 +42,14 @@ Each version below was read from a source; none is guessed. The sources:
     ``v3.0.0-eksbuild.1`` on an "EKS 1.34" cluster, and a Terraform file that pins ``v3.4.2-eksbuild.1``
     under the comment "add-on versions that support eks cluster =>1.34". Neither names its repository,
     so neither is used. A 1.34 stack must pin aws-efs-csi-driver in config, and S3 Files needs >= v3.0.0.
+- aws-ebs-csi-driver (block storage: the default gp3 StorageClass behind the VMSingle and VictoriaLogs
+  PersistentVolumeClaims; no User Guide page lists its builds per Kubernetes minor):
+  awslabs/cdk-eks-blueprints, lib/addons/ebs-csi-driver/index.ts at commit
+  05d3dbd0a462409bf002c989750d0de13bf83af2 (2026-07-01, the commit cited above for eks-pod-identity-agent):
+  ``[KubernetesVersion.V1_35, "v1.57.1-eksbuild.1"]``, ``[KubernetesVersion.V1_34, "v1.56.0-eksbuild.1"]``.
+  The 1.35 entry came with commit 0b82904e63fdb198505f94f27726d0da40a6dbeb ("EKS Kubernetes 1.35 support",
+  2026-04-08, merged by PR #1246 on 2026-04-24); the 1.34 entry was first v1.48.0-eksbuild.2 (commit 9547916b,
+  "feat: Add EKS Kubernetes 1.34 support", 2026-02-16) and later raised to v1.56.0-eksbuild.1.
 
 Before a production pin, confirm each build with
 ``aws eks describe-addon-versions --kubernetes-version <minor> --addon-name <name>``.
@@ -56,6 +64,7 @@ ADDONS: tuple[tuple[str, bool], ...] = (
     ("eks-pod-identity-agent", True),
     ("coredns", False),
     ("aws-efs-csi-driver", False),
+    ("aws-ebs-csi-driver", False),
 )
 
 EKS_ADDON_VERSIONS: dict[str, dict[str, str]] = {
@@ -70,6 +79,9 @@ EKS_ADDON_VERSIONS: dict[str, dict[str, str]] = {
         # [KubernetesVersion.V1_34, "v1.3.10-eksbuild.2"]
         "eks-pod-identity-agent": "v1.3.10-eksbuild.2",
         # aws-efs-csi-driver: no attributable 1.34 source; see the module docstring. The stack must pin it.
+        # awslabs/cdk-eks-blueprints @05d3dbd0 lib/addons/ebs-csi-driver/index.ts:
+        # [KubernetesVersion.V1_34, "v1.56.0-eksbuild.1"]
+        "aws-ebs-csi-driver": "v1.56.0-eksbuild.1",
     },
     "1.35": {
         # EKS User Guide managing-vpc-cni (docs.amazonaws.cn zh_cn .md): "| 1.35 | v1.21.1-eksbuild.7 |"
@@ -85,6 +97,9 @@ EKS_ADDON_VERSIONS: dict[str, dict[str, str]] = {
         # awslabs/global-capacity-orchestrator-on-aws @ce10f2d gco/stacks/constants.py, cdk.json
         # kubernetes_version "1.35": EKS_ADDON_EFS_CSI_DRIVER = "v3.1.0-eksbuild.1" (>= 3.0.0, so S3 Files works)
         "aws-efs-csi-driver": "v3.1.0-eksbuild.1",
+        # awslabs/cdk-eks-blueprints @05d3dbd0 lib/addons/ebs-csi-driver/index.ts:
+        # [KubernetesVersion.V1_35, "v1.57.1-eksbuild.1"]
+        "aws-ebs-csi-driver": "v1.57.1-eksbuild.1",
     },
 }
 

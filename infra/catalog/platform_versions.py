@@ -122,3 +122,12 @@ VICTORIA_LOGS_SINGLE_CHART = HelmChart("victoria-logs-single", "0.13.9", "https:
 # vendored in schemas/crds/external-secrets. Helm repo from the chart README:
 #   helm repo add external-secrets https://charts.external-secrets.io
 EXTERNAL_SECRETS_CHART = HelmChart("external-secrets", "2.9.0", "https://charts.external-secrets.io")
+
+# Redis for Envoy Gateway's global rate limit service (infra/render/services/envoy_gateway.py), the
+# Docker official image, 7.4 line, Alpine variant. 7.4.11 is a patch release of that line published as
+# `redis:7.4.11-alpine` (and `-alpine3.21`); public repositories pin it, e.g. by digest
+# `redis:7.4.11-alpine@sha256:858f009f9709ce576febc734aa78b8f6d624b82571f9ddb6bda4377c833b3499`. Not older
+# than 7.4.6: 7.4.2 and earlier are open to CVE-2025-21605 (fixed in 7.4.3) and CVE-2025-49844 (Lua
+# use-after-free, fixed in 7.4.6). The image runs as user `redis` (uid 999, gid 1000: 7.4/alpine/Dockerfile
+# in redis/docker-library-redis) and works in /data.
+RATE_LIMIT_REDIS_IMAGE = "docker.io/library/redis:7.4.11-alpine"

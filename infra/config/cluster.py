@@ -61,7 +61,8 @@ class ClusterConfig(StackModel):
     public_access_cidrs: list[Cidr] = Field(default_factory=list)
     admin_role_arns: list[str] = Field(default_factory=list)
     system_nodes: SystemNodesConfig = Field(default_factory=SystemNodesConfig)
-    addon_versions: dict[Literal["vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns", "aws-efs-csi-driver"], str] = Field(
+    addon_versions: dict[Literal["vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns", "aws-efs-csi-driver",
+                                 "aws-ebs-csi-driver"], str] = Field(
         default_factory=dict, description="pin EKS add-on versions (defaults: infra/catalog/eks_addons.py)"
     )
     log_types: list[Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]] = Field(

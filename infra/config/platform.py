@@ -22,7 +22,7 @@ from .base import StackModel
 from .autoscaling_checks import autoscaling_issues
 from .budget import BudgetConfig
 from .cluster import ClusterConfig, NetworkConfig
-from .gateway import GatewayConfig
+from .gateway import GatewayConfig, gateway_issues
 from .gpu_pools import GpuPoolConfig
 from .models import ModelConfig
 from .observability import ObservabilityConfig
@@ -170,6 +170,7 @@ class PlatformConfig(StackModel):
         found += self._addon_issues()
         found += self._provisioner_issues()
         found += autoscaling_issues(self)
+        found += gateway_issues(self)
         return found
 
     def _provisioner_issues(self) -> list[Issue]:

@@ -74,6 +74,8 @@ def fake_outputs(typ: str, name: str, inputs: dict) -> dict:
         out |= {"bucket": inputs.get("bucket") or physical, "arn": f"arn:aws:s3:::{inputs.get('bucket') or physical}"}
     elif typ == "aws:iam/role:Role":
         out["arn"] = f"arn:aws:iam::{ACCOUNT}:role/{physical}"
+    elif typ == "random:index/randomPassword:RandomPassword":
+        out["result"] = "offline-plan-placeholder"  # a real run generates it; never printed
     elif typ == "aws:kms/key:Key":
         out["keyId"] = f"{name}-key-id"
     return out

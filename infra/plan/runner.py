@@ -27,15 +27,31 @@ class Plan:
         return [obj for r in self.resources if (obj := kubernetes_object(r)) is not None]
 
 
+_SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")  # Pulumi's secret marker
+SECRET = "[secret]"
+
+
 def normalize(value):
-    """Undo the protobuf round trip: integral floats back to ints, recursively."""
+    """Undo the protobuf round trip: integral floats back to ints, recursively. Secret values are
+    shown as "[secret]", as `pulumi preview` does: the plan never prints them."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    if isinstance(value, dict) and value.get(_SECRET_SIG[0]) == _SECRET_SIG[1]:
+        return _redact(value.get("value"))
     if isinstance(value, dict):
         return {k: normalize(v) for k, v in value.items()}
     if isinstance(value, list):
         return [normalize(v) for v in value]
     return value
+
+
+def _redact(value):
+    """Keep a secret's shape (a Secret's stringData stays a mapping), hide every value."""
+    if isinstance(value, dict):
+        return {k: _redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    return SECRET
 
 
 def kubernetes_object(resource: Registration) -> dict | None:

@@ -477,7 +477,7 @@ def test_scalars_and_unqualified_keys_are_passed_like_the_cli(tmp_path: Path):
 def test_nested_objects_are_json_strings_of_the_yaml_values():
     values = load_stack_file(DEV).values
     assert set(values) == {"aws:region", "llm-platform:cluster", "llm-platform:network", "llm-platform:gpuPools",
-                           "llm-platform:weights", "llm-platform:models", "llm-platform:budget"}
+                           "llm-platform:weights", "llm-platform:models", "llm-platform:gateway", "llm-platform:budget"}
     assert all(isinstance(v, str) for v in values.values())
     assert values["aws:region"] == "us-east-1"
     assert json.loads(values["llm-platform:cluster"]) == {"name": "llm-dev", "kubernetesVersion": "1.35"}
@@ -526,6 +526,16 @@ def test_a_new_cluster_needs_every_add_on_pinned():
     cfg["cluster"]["addonVersions"] = {"aws-efs-csi-driver": "v3.0.0-eksbuild.1"}
     assert load(cfg).addon_versions()["aws-efs-csi-driver"] == "v3.0.0-eksbuild.1"
     assert load(cfg).addon_versions()["kube-proxy"] == "v1.34.6-eksbuild.13"
+
+
+def test_the_ebs_csi_driver_is_catalogued_and_can_be_pinned():
+    cfg = dev_cfg()
+    assert load(cfg).addon_versions()["aws-ebs-csi-driver"] == "v1.57.1-eksbuild.1"  # catalog, Kubernetes 1.35
+    cfg["cluster"]["addonVersions"] = {"aws-ebs-csi-driver": "v1.58.0-eksbuild.1"}
+    assert load(cfg).addon_versions()["aws-ebs-csi-driver"] == "v1.58.0-eksbuild.1"
+    cfg["cluster"] |= {"kubernetesVersion": "1.36", "addonVersions": {}}
+    (line,) = config_errors(cfg)
+    assert "aws-ebs-csi-driver for Kubernetes 1.36" in line  # no sourced build: the stack must pin it
 
 
 def test_s3_files_needs_efs_csi_driver_3():

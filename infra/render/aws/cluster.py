@@ -9,6 +9,9 @@ SYSTEM_NODE_LABEL = {"llm-platform.io/node-role": "system"}
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 # EFS CSI driver service accounts (the S3 Files mount goes through this driver).
 EFS_CSI_SERVICE_ACCOUNTS = ("efs-csi-controller-sa", "efs-csi-node-sa")
+# EBS CSI driver: only its controller calls the EC2 API (create, attach, resize volumes); the node plugin
+# mounts what is already attached and needs no AWS identity.
+EBS_CSI_SERVICE_ACCOUNTS = ("ebs-csi-controller-sa",)
 LOG_RETENTION_DAYS = 30
 
 
@@ -32,6 +35,8 @@ EFS_CSI_POLICIES = (
     managed_policy_arn("service-role/AmazonEFSCSIDriverPolicy"),
     managed_policy_arn("AmazonS3FilesCSIDriverPolicy"),
 )
+
+EBS_CSI_POLICIES = (managed_policy_arn("service-role/AmazonEBSCSIDriverPolicy"),)
 
 
 def endpoint_access(config: ClusterConfig) -> dict:

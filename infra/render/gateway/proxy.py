@@ -4,6 +4,7 @@ the ClientTrafficPolicy for what clients send (large bodies, long streams)."""
 from __future__ import annotations
 
 from ...config import PlatformConfig
+from ..observability.gateway_metrics import CLUSTER_STAT_NAME
 from .names import (
     AUTH_HEADER,
     COST_NAMESPACE,
@@ -99,10 +100,14 @@ def render_envoy_proxy(platform: PlatformConfig) -> dict:
             "provider": {"type": "Kubernetes", "kubernetes": kubernetes},
             # Let streamed completions finish when a proxy is replaced.
             "shutdown": {"drainTimeout": seconds(gateway.request_timeout_seconds), "minDrainDuration": "5s"},
-            "telemetry": {"accessLog": {"settings": [{
-                "format": {"type": "JSON", "json": dict(ACCESS_LOG_FIELDS)},
-                "sinks": [{"type": "File", "file": {"path": "/dev/stdout"}}],
-            }]}},
+            "telemetry": {
+                "accessLog": {"settings": [{
+                    "format": {"type": "JSON", "json": dict(ACCESS_LOG_FIELDS)},
+                    "sinks": [{"type": "File", "file": {"path": "/dev/stdout"}}],
+                }]},
+                # Cluster stats named after the route rule (= the model): scale-from-zero reads them.
+                "metrics": {"clusterStatName": CLUSTER_STAT_NAME},
+            },
         },
     }
 

@@ -37,11 +37,15 @@ def _container_security_context() -> dict:
     return {**restricted, "privileged": False, "runAsUser": _UID, "runAsGroup": _UID}
 
 
-def chart_values(platform: PlatformConfig, mcp_session_seed: str) -> dict:
+def chart_values(platform: PlatformConfig, mcp_session_seed: str, request_header_attributes: str | None = None) -> dict:
     """`mcp_session_seed` replaces the chart's published default ("default-insecure-seed"), from which
-    the MCP session encryption key is derived; the program generates it (never config)."""
+    the MCP session encryption key is derived; the program generates it (never config).
+
+    `request_header_attributes`: `controller.requestHeaderAttributes`, "header:attribute" pairs separated
+    by commas that the controller turns into attributes of its metrics, spans and access logs (the gateway
+    passes `infra.render.gateway.REQUEST_HEADER_ATTRIBUTES`, the tenant id); None keeps the chart's ""."""
     controller = platform.services.ai_gateway.controller
-    return {
+    values = {
         "controller": {
             "fullnameOverride": CONTROLLER_NAME,
             "replicaCount": controller.replicas,
@@ -55,3 +59,6 @@ def chart_values(platform: PlatformConfig, mcp_session_seed: str) -> dict:
         # Where Envoy Gateway runs: the controller watches and patches its proxies there.
         "envoyGateway": {"namespace": eg.NAMESPACE},
     }
+    if request_header_attributes is not None:
+        values["controller"]["requestHeaderAttributes"] = request_header_attributes
+    return values

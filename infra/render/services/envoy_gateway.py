@@ -11,9 +11,20 @@ manifests/envoy-gateway-values.yaml at that tag:
   so the controller can insert its external processor and per-backend settings.
 
 Left out on purpose: `extensionApis.enableEnvoyPatchPolicy` (the same file calls it "not strictly
-required"; it lets any namespace with RBAC for the kind patch raw xDS), the InferencePool
+required"; it lets any namespace with RBAC for the kind patch raw xDS) and the InferencePool
 `backendResources` add-on (examples/inference-pool; the platform routes to Services, not
-InferencePools) and the token rate-limit add-on (it needs a Redis).
+InferencePools).
+
+Global rate limiting (`global_rate_limit=True`, which the program sets when some tenant has a token limit,
+`infra.render.gateway.uses_global_rate_limit`): Envoy Gateway rejects a BackendTrafficPolicy with
+`rateLimit.type: Global` unless its EnvoyGateway configuration names a rate limit backend. `rateLimit`
+(api/v1alpha1/envoygateway_types.go at v1.9.0: `backend.type: Redis`, `backend.redis.url`) makes the
+controller run the envoyproxy/ratelimit Deployment `envoy-ratelimit` in this namespace, which keeps its
+counters in Redis; the docs' "Global Rate Limit" task (site/content/en/v1.9/tasks/traffic/global-rate-limit.md)
+sets exactly `config.envoyGateway.rateLimit.backend.type=Redis` and `...backend.redis.url=<host>:6379`.
+The platform runs that Redis itself (`render_rate_limit_redis`): one replica, no persistence (counters
+are short-lived windows; a restart only resets them), reachable only from the rate limit pods. Left at
+Envoy Gateway's default: `failClosed: false`, so requests pass while the rate limit service is down.
 
 The chart installs the Gateway API (experimental channel) and Envoy Gateway CRDs from its `crds`
 subchart, i.e. from a `crds/` directory: Helm installs them once and does not upgrade them.
@@ -21,15 +32,36 @@ subchart, i.e. from a `crds/` directory: Helm installs them once and does not up
 
 from __future__ import annotations
 
+from ...catalog.platform_versions import RATE_LIMIT_REDIS_IMAGE
 from ...config import PlatformConfig
+from ..labels import metadata
 from . import envoy_gateway_names as names
-from .common import SYSTEM_NODE_SELECTOR, namespace, resources
+from .common import (
+    MANAGED_LABELS,
+    RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+    RESTRICTED_POD_SECURITY_CONTEXT,
+    SYSTEM_NODE_SELECTOR,
+    namespace,
+    resources,
+)
 
 NAMESPACE = names.NAMESPACE
 RELEASE_NAME = "eg"  # the name the Envoy Gateway and AI Gateway install guides use
 # Extension hooks AI Gateway v1.1.0 needs (manifests/envoy-gateway-values.yaml at the tag).
 TRANSLATION_HOOKS = ("listener", "route", "cluster", "secret")
 POST_HOOKS = ("Translation", "Cluster", "Route")
+
+# Redis behind the global rate limit service.
+REDIS_NAME = "ratelimit-redis"
+REDIS_PORT = 6379
+_REDIS_UID, _REDIS_GID = 999, 1000  # user and group `redis` of the official Alpine image
+_REDIS_MEMORY = "128Mi"  # request and limit
+_REDIS_MAXMEMORY = "96mb"  # below the limit: Redis evicts instead of being OOM-killed
+_REDIS_SELECTOR = {"app.kubernetes.io/name": REDIS_NAME, "app.kubernetes.io/component": "rate-limit-store"}
+# Labels of the rate limit pods Envoy Gateway creates (internal/infrastructure/kubernetes/ratelimit at
+# v1.9.0, testdata/deployments/default.yaml): the only clients Redis admits.
+RATE_LIMIT_POD_SELECTOR = {"app.kubernetes.io/name": "envoy-ratelimit", "app.kubernetes.io/component": "ratelimit",
+                           "app.kubernetes.io/managed-by": "envoy-gateway"}
 
 
 def render_namespace() -> dict:
@@ -51,9 +83,21 @@ def extension_manager() -> dict:
     }
 
 
-def chart_values(platform: PlatformConfig) -> dict:
+def redis_url() -> str:
+    """What Envoy Gateway hands the rate limit service as REDIS_URL: host:port, no scheme."""
+    return f"{REDIS_NAME}.{NAMESPACE}.svc.{names.CLUSTER_DOMAIN}:{REDIS_PORT}"
+
+
+def rate_limit() -> dict:
+    """EnvoyGateway `rateLimit` (api/v1alpha1/envoygateway_types.go `RateLimit` at v1.9.0)."""
+    return {"backend": {"type": "Redis", "redis": {"url": redis_url()}}}
+
+
+def chart_values(platform: PlatformConfig, global_rate_limit: bool = False) -> dict:
+    """`global_rate_limit`: configure the global rate limit service (and run its Redis, see
+    `render_rate_limit_redis`); needed as soon as a BackendTrafficPolicy has a global rate limit."""
     controller = platform.services.envoy_gateway.controller
-    return {
+    values = {
         "deployment": {
             "replicas": controller.replicas,  # leader election is on by default in Envoy Gateway
             "envoyGateway": {"resources": resources(controller.resources)},
@@ -69,3 +113,86 @@ def chart_values(platform: PlatformConfig) -> dict:
             }
         },
     }
+    if global_rate_limit:
+        envoy_gateway = values["config"]["envoyGateway"]
+        envoy_gateway["rateLimit"] = rate_limit()
+        # The rate limit Deployment the controller creates goes to the system nodes too. The chart merges
+        # this over its own `provider` block (type Kubernetes, the ratelimit image), which stays.
+        envoy_gateway["provider"] = {"type": "Kubernetes", "kubernetes": {
+            "rateLimitDeployment": {"pod": {"nodeSelector": dict(SYSTEM_NODE_SELECTOR)}}}}
+    return values
+
+
+def _redis_labels() -> dict[str, str]:
+    return {**MANAGED_LABELS, **_REDIS_SELECTOR}
+
+
+def _redis_container() -> dict:
+    return {
+        "name": "redis",
+        "image": RATE_LIMIT_REDIS_IMAGE,
+        # The image's entrypoint prefixes `redis-server` to arguments that start with "-". Counters only:
+        # no snapshots, no append-only file; under memory pressure evict the keys closest to expiring.
+        # Protected mode (on by default only outside the image) would refuse every non-loopback client;
+        # the NetworkPolicy is what limits who can connect.
+        "args": ["--save", "", "--appendonly", "no", "--protected-mode", "no",
+                 "--maxmemory", _REDIS_MAXMEMORY, "--maxmemory-policy", "volatile-ttl"],
+        "ports": [{"name": "redis", "containerPort": REDIS_PORT, "protocol": "TCP"}],
+        "resources": {"requests": {"cpu": "50m", "memory": _REDIS_MEMORY}, "limits": {"memory": _REDIS_MEMORY}},
+        "securityContext": {**RESTRICTED_CONTAINER_SECURITY_CONTEXT, "runAsUser": _REDIS_UID,
+                            "runAsGroup": _REDIS_GID},
+        "readinessProbe": {"exec": {"command": ["redis-cli", "ping"]}, "periodSeconds": 5, "timeoutSeconds": 2},
+        "livenessProbe": {"tcpSocket": {"port": "redis"}, "initialDelaySeconds": 10, "periodSeconds": 10},
+        "volumeMounts": [{"name": "data", "mountPath": "/data"}],  # the image's working directory
+    }
+
+
+def render_rate_limit_redis() -> list[dict]:
+    """The Redis the global rate limit service counts in: Deployment, Service and a NetworkPolicy that
+    admits only the rate limit pods, all in Envoy Gateway's namespace."""
+    labels = _redis_labels()
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": metadata(REDIS_NAME, NAMESPACE, labels),
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": dict(_REDIS_SELECTOR)},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "automountServiceAccountToken": False,
+                    "enableServiceLinks": False,
+                    "nodeSelector": dict(SYSTEM_NODE_SELECTOR),
+                    "securityContext": {**RESTRICTED_POD_SECURITY_CONTEXT, "runAsUser": _REDIS_UID,
+                                        "runAsGroup": _REDIS_GID, "fsGroup": _REDIS_GID},
+                    "containers": [_redis_container()],
+                    "volumes": [{"name": "data", "emptyDir": {"sizeLimit": "64Mi"}}],
+                },
+            },
+        },
+    }
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": metadata(REDIS_NAME, NAMESPACE, labels),
+        "spec": {
+            "type": "ClusterIP",
+            "selector": dict(_REDIS_SELECTOR),
+            "ports": [{"name": "redis", "port": REDIS_PORT, "targetPort": "redis", "protocol": "TCP"}],
+        },
+    }
+    network_policy = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": metadata(REDIS_NAME, NAMESPACE, labels),
+        "spec": {
+            "podSelector": {"matchLabels": dict(_REDIS_SELECTOR)},
+            "policyTypes": ["Ingress"],
+            "ingress": [{
+                "from": [{"podSelector": {"matchLabels": dict(RATE_LIMIT_POD_SELECTOR)}}],
+                "ports": [{"protocol": "TCP", "port": REDIS_PORT}],
+            }],
+        },
+    }
+    return [deployment, service, network_policy]

@@ -82,14 +82,21 @@ def role_trust(cluster_name: str) -> dict:
     return trust
 
 
+NAME_SUFFIX = "-??????"
+
+
 def read_policy(secret_arns: Sequence[str]) -> dict | None:
     """Read access to exactly these secrets; None when there are none (the role then has no policy)."""
     arns = sorted(dict.fromkeys(secret_arns))
     if not arns:
         return None
     for arn in arns:
-        if "*" in arn or "?" in arn:
-            raise ValueError(f"secret ARN {arn!r} has a wildcard; allowed: the full ARN of one secret")
+        # A secret named (not given by full ARN) is matched as `<name>-??????`: Secrets Manager appends
+        # six random characters to every secret ARN, and that pattern matches exactly one secret.
+        base = arn[: -len(NAME_SUFFIX)] if arn.endswith(NAME_SUFFIX) else arn
+        if "*" in base or "?" in base:
+            raise ValueError(f"secret ARN {arn!r} has a wildcard; allowed: the full ARN of one secret, "
+                             f"or its name followed by {NAME_SUFFIX}")
     return {
         "Version": POLICY_VERSION,
         "Statement": [{"Sid": "ReadPlatformSecrets", "Effect": "Allow", "Action": list(READ_ACTIONS),

@@ -12,7 +12,7 @@ from tests.conftest import ROOT
 
 VERSIONS = {"vpc-cni": "v1.0.0-eksbuild.1", "kube-proxy": "v1.34.0-eksbuild.1",
             "eks-pod-identity-agent": "v1.0.0-eksbuild.1", "coredns": "v1.0.0-eksbuild.1",
-            "aws-efs-csi-driver": "v1.0.0-eksbuild.1"}
+            "aws-efs-csi-driver": "v1.0.0-eksbuild.1", "aws-ebs-csi-driver": "v1.0.0-eksbuild.1"}
 
 
 def platform(**cluster_overrides):
@@ -83,10 +83,12 @@ def test_addons_are_pinned_and_ordered_around_the_system_nodes(pulumi_mocks):
     (nodes,) = of_type(pulumi_mocks, "aws:eks/nodeGroup:NodeGroup")
     for early in ("vpc-cni", "kube-proxy", "eks-pod-identity-agent"):
         assert addons[early].urn in nodes.dependencies
-    for late in ("coredns", "aws-efs-csi-driver"):
+    for late in ("coredns", "aws-efs-csi-driver", "aws-ebs-csi-driver"):
         assert nodes.urn in addons[late].dependencies
     efs = addons["aws-efs-csi-driver"].inputs["podIdentityAssociations"]
     assert sorted(a["serviceAccount"] for a in efs) == ["efs-csi-controller-sa", "efs-csi-node-sa"]
+    (ebs,) = addons["aws-ebs-csi-driver"].inputs["podIdentityAssociations"]
+    assert ebs["serviceAccount"] == "ebs-csi-controller-sa"
     assert nodes.inputs["capacityType"] == "ON_DEMAND"
     assert nodes.inputs["labels"] == {"llm-platform.io/node-role": "system"}
     assert nodes.inputs["scalingConfig"]["minSize"] == 2
@@ -98,3 +100,18 @@ def test_every_child_is_parented_to_the_component(pulumi_mocks):
     assert all(r.parent == component.urn for r in pulumi_mocks.registrations if r is not component)
     roles = [json.loads(r.inputs["assumeRolePolicy"]) for r in of_type(pulumi_mocks, "aws:iam/role:Role")]
     assert all("*" not in json.dumps(statement["Action"]) for role in roles for statement in role["Statement"])
+
+
+def test_the_ebs_csi_driver_acts_through_its_own_pod_identity_role(pulumi_mocks):
+    build(pulumi_mocks, platform())
+    (role,) = [r for r in of_type(pulumi_mocks, "aws:iam/role:Role") if r.name == "cluster-ebs-csi-role"]
+    (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert statement["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+    assert sorted(statement["Action"]) == ["sts:AssumeRole", "sts:TagSession"]
+    (attachment,) = [r for r in of_type(pulumi_mocks, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                     if r.inputs["role"] == role.name]
+    assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
+    addon = next(r for r in of_type(pulumi_mocks, "aws:eks/addon:Addon") if r.inputs["addonName"] == "aws-ebs-csi-driver")
+    (association,) = addon.inputs["podIdentityAssociations"]
+    assert association["roleArn"].endswith(role.name)
+    assert attachment.urn in addon.dependencies  # the permissions exist before the controller starts

@@ -271,3 +271,72 @@ def test_the_policy_packs_resource_rules_pass_on_every_service_resource(services
             if rule.kind == "resource":
                 found += [(rule.name, r.name, m) for m in rule.check(r.type, r.inputs, r.urn)]
     assert found == []
+
+
+def build_with_gateway_options() -> PlatformServices:
+    from infra.render.gateway import REQUEST_HEADER_ATTRIBUTES
+
+    built: list[PlatformServices] = []
+
+    def construct():
+        provider = k8s.Provider("cluster", kubeconfig="{}")
+        built.append(install_platform_services(platform(), provider, REGION, ACCOUNT, CLUSTER, [ARN_A], [],
+                                               global_rate_limit=True,
+                                               request_header_attributes=REQUEST_HEADER_ATTRIBUTES))
+
+    pulumi.runtime.test(construct)()
+    return built[0]
+
+
+REDIS_RESOURCES = {
+    "envoy-gateway-ratelimit-redis-deployment": "kubernetes:apps/v1:Deployment",
+    "envoy-gateway-ratelimit-redis-service": "kubernetes:core/v1:Service",
+    "envoy-gateway-ratelimit-redis-networkpolicy": "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+}
+
+
+def test_no_redis_without_global_rate_limiting(services_mocks):
+    services = build()
+    assert services.envoy_gateway.redis == ()
+    assert not [r for r in services_mocks.registrations if r.name in REDIS_RESOURCES]
+    values = by_name(services_mocks, "envoy-gateway-release").inputs["values"]
+    assert "rateLimit" not in values["config"]["envoyGateway"]
+
+
+def test_global_rate_limiting_runs_redis_before_the_controller_that_uses_it(services_mocks):
+    services = build_with_gateway_options()
+    assert len(services.envoy_gateway.redis) == 3
+    component = by_name(services_mocks, "envoy-gateway")
+    namespace = by_name(services_mocks, "envoy-gateway-namespace")
+    release = by_name(services_mocks, "envoy-gateway-release")
+    provider = by_name(services_mocks, "cluster")
+    rendered = {o["kind"]: o for o in envoy_gateway.render_rate_limit_redis()}
+    for name, typ in REDIS_RESOURCES.items():
+        r = by_name(services_mocks, name)
+        assert r.type == typ and r.parent == component.urn and r.provider.startswith(provider.urn)
+        assert namespace.urn in r.dependencies  # the restricted namespace first
+        assert r.urn in release.dependencies  # Redis exists before the controller points at it
+        obj = rendered[typ.rsplit(":", 1)[-1]]
+        assert {k: r.inputs[k] for k in obj if k not in ("apiVersion", "kind")} == \
+            {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}
+    assert unwrap(release.inputs["values"]) == envoy_gateway.chart_values(platform(), global_rate_limit=True)
+    assert release.inputs["values"]["config"]["envoyGateway"]["rateLimit"]["backend"]["type"] == "Redis"
+
+
+def test_request_header_attributes_reach_the_ai_gateway_release(services_mocks):
+    build_with_gateway_options()
+    values = unwrap(by_name(services_mocks, "ai-gateway-release").inputs["values"])
+    assert values["controller"]["requestHeaderAttributes"] == "x-tenant-id:tenant.id"
+    assert values == ai_gateway.chart_values(platform(), GENERATED[:48], "x-tenant-id:tenant.id")
+
+
+def test_the_policy_packs_resource_rules_pass_with_global_rate_limiting(services_mocks):
+    build_with_gateway_options()
+    found = []
+    for r in services_mocks.registrations:
+        if not r.custom:
+            continue
+        for rule in RULES:
+            if rule.kind == "resource":
+                found += [(rule.name, r.name, m) for m in rule.check(r.type, r.inputs, r.urn)]
+    assert found == []

@@ -75,7 +75,10 @@ def test_fallback_names_are_stable_valid_and_distinct(model: str):
 
 def test_gateway_secret_names_are_every_tenant_and_provider_key_once():
     assert gateway_secret_names(fallback_platform()) == ["llm/team-a", TEAM_B_ARN, "llm/openai", "llm/anthropic"]
-    assert gateway_secret_names(reference_platform("prod")) == []
+    assert gateway_secret_names(reference_platform("dev")) == ["llm-platform/dev/tenants/dev-team"]
+    assert gateway_secret_names(reference_platform("prod")) == [
+        "llm-platform/prod/tenants/ci-bots", "llm-platform/prod/tenants/data-team",
+        "llm-platform/prod/tenants/web-app", "llm-platform/prod/providers/openai"]
     shared = build_platform(lambda c: c.update(gateway={
         "tenants": {"a": {"apiKeySecret": "k/a"}},
         "fallbacks": [{"provider": "openai", "model": m, "credentialsSecret": "k/openai", "forModels": "all",

@@ -56,8 +56,6 @@ def test_tenant_label_is_the_exposition_of_the_gateways_tenant_attribute():
     assert TENANT_LABEL in {a.replace(".", "_") for a in attributes.values()}
 
 
-@pytest.mark.xfail(strict=False, reason="the gateway's EnvoyProxy must set telemetry.metrics.clusterStatName "
-                                        "to gateway_metrics.CLUSTER_STAT_NAME for scale-from-zero to see traffic")
 def test_envoy_proxy_names_cluster_stats_after_the_rule():
     from infra.render.gateway.proxy import render_envoy_proxy
 

@@ -77,3 +77,16 @@ def test_charts_are_pinned():
     # the CRDs validated against are the CRDs chart's templates at the same tag
     assert "`manifests/charts/ai-gateway-crds-helm/templates/aigateway.envoyproxy.io_aigatewayroutes.yaml` | v1.1.0" \
         in sources
+
+
+def test_request_header_attributes_reach_the_controller_setting():
+    from infra.render.gateway import REQUEST_HEADER_ATTRIBUTES
+
+    assert chart_file("ai-gateway-helm")["controller"]["requestHeaderAttributes"] == ""  # the key, upstream
+    v = ai_gateway.chart_values(build_platform(), SEED, REQUEST_HEADER_ATTRIBUTES)
+    assert unknown_keys(v, "ai-gateway-helm") == []
+    assert v["controller"]["requestHeaderAttributes"] == REQUEST_HEADER_ATTRIBUTES == "x-tenant-id:tenant.id"
+    # everything else as without it; None leaves the chart's default
+    v["controller"].pop("requestHeaderAttributes")
+    assert v == values()
+    assert "requestHeaderAttributes" not in values()["controller"]

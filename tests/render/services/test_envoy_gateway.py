@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from infra.catalog.platform_versions import ENVOY_GATEWAY_CHART
+import re
+
+from infra.catalog.platform_versions import ENVOY_GATEWAY_CHART, RATE_LIMIT_REDIS_IMAGE
+from infra.config.serving import check_pinned_image
 from infra.config.gateway import GatewayConfig
 from infra.render.services import ai_gateway, envoy_gateway
 from infra.render.services.common import SYSTEM_NODE_SELECTOR
 from infra.validation.k8s_schema import validate_object
 
 from ..conftest import build_platform
-from .charts import K8S, SCHEMAS, chart_file, deep_merge, unknown_keys
+from .charts import K8S, SCHEMAS, chart_file, deep_merge, restricted_problems, unknown_keys
 
 # config.envoyGateway is the EnvoyGateway API object (api/v1alpha1/envoygateway_types.go), not chart keys.
 FREE_FORM = ["config.envoyGateway"]
@@ -97,3 +100,95 @@ def test_chart_is_pinned():
     assert "| `charts/gateway-helm` | gateway-helm v1.9.0 / 1.9.0 |" in (SCHEMAS / "SOURCES.md").read_text()
     images = chart_file("gateway-helm")["global"]["images"]["envoyGateway"]
     assert images["image"] == "docker.io/envoyproxy/gateway:v1.9.0"
+
+
+# ---- global rate limiting: the controller's rateLimit backend and the Redis it points at -------------
+
+def test_no_rate_limit_service_unless_asked():
+    assert "rateLimit" not in values()["config"]["envoyGateway"]
+    assert "provider" not in values()["config"]["envoyGateway"]
+
+
+def test_global_rate_limit_points_the_controller_at_the_platform_redis():
+    v = envoy_gateway.chart_values(build_platform(), global_rate_limit=True)
+    assert unknown_keys(v, "gateway-helm", free_form=FREE_FORM) == []
+    # api/v1alpha1/envoygateway_types.go at v1.9.0: RateLimit.backend (type Redis, redis.url), the same keys
+    # the docs' Global Rate Limit task sets with --set config.envoyGateway.rateLimit.backend...
+    assert v["config"]["envoyGateway"]["rateLimit"] == {"backend": {"type": "Redis", "redis": {
+        "url": "ratelimit-redis.envoy-gateway-system.svc.cluster.local:6379"}}}
+    # everything else is what it is without rate limiting
+    without = values()
+    assert {k: x for k, x in v["config"]["envoyGateway"].items() if k not in ("rateLimit", "provider")} \
+        == without["config"]["envoyGateway"]
+    assert {k: x for k, x in v.items() if k != "config"} == {k: x for k, x in without.items() if k != "config"}
+
+
+def test_the_redis_url_names_the_rendered_service():
+    _, service, _ = envoy_gateway.render_rate_limit_redis()
+    host, port = envoy_gateway.redis_url().rsplit(":", 1)
+    name, namespace, *_ = host.split(".")
+    assert (name, namespace) == (service["metadata"]["name"], service["metadata"]["namespace"])
+    assert namespace == envoy_gateway.NAMESPACE
+    assert int(port) == service["spec"]["ports"][0]["port"] == 6379
+    assert host.endswith(".svc." + deep_merge(chart_file("gateway-helm"), values())["kubernetesClusterDomain"])
+
+
+def test_the_rate_limit_deployment_runs_on_system_nodes_and_keeps_the_chart_provider():
+    v = envoy_gateway.chart_values(build_platform(), global_rate_limit=True)
+    merged = deep_merge(chart_file("gateway-helm"), v)["config"]["envoyGateway"]
+    assert merged["provider"]["type"] == "Kubernetes"
+    assert merged["provider"]["kubernetes"]["rateLimitDeployment"] == {"pod": {"nodeSelector": SYSTEM_NODE_SELECTOR}}
+    assert merged["gateway"] == {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"}
+
+
+def test_redis_objects_are_schema_valid():
+    objs = envoy_gateway.render_rate_limit_redis()
+    assert [o["kind"] for o in objs] == ["Deployment", "Service", "NetworkPolicy"]
+    for obj in objs:
+        assert obj["metadata"]["namespace"] == envoy_gateway.NAMESPACE
+        assert validate_object(obj, K8S) == []
+        assert validate_object(obj, "1.34") == []
+
+
+def test_redis_image_is_pinned_to_a_patched_exact_tag():
+    deployment = envoy_gateway.render_rate_limit_redis()[0]
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == RATE_LIMIT_REDIS_IMAGE == "docker.io/library/redis:7.4.11-alpine"
+    assert re.fullmatch(r"docker\.io/library/redis:\d+\.\d+\.\d+-alpine", container["image"])
+    major, minor, patch = map(int, container["image"].split(":")[1].split("-")[0].split("."))
+    assert (major, minor) != (7, 4) or patch >= 6  # CVE-2025-49844 is fixed in 7.4.6
+    check_pinned_image(container["image"])  # the policy pack's check
+
+
+def test_redis_is_restricted_on_system_nodes_with_bounded_resources():
+    deployment = envoy_gateway.render_rate_limit_redis()[0]
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert restricted_problems(pod["securityContext"], container["securityContext"]) == []
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["securityContext"]["runAsUser"] == 999  # the image's `redis` user: no gosu, no chown
+    assert pod["automountServiceAccountToken"] is False
+    assert pod["nodeSelector"] == SYSTEM_NODE_SELECTOR
+    assert deployment["spec"]["replicas"] == 1
+    memory = container["resources"]["limits"]["memory"]
+    assert container["resources"]["requests"]["memory"] == memory and "cpu" not in container["resources"]["limits"]
+    args = container["args"]
+    assert args[args.index("--maxmemory") + 1] == "96mb"  # below the 128Mi limit: evict, never OOM
+    # no persistence: nothing written outside the emptyDir working directory
+    assert args[args.index("--save") + 1] == "" and args[args.index("--appendonly") + 1] == "no"
+    assert container["volumeMounts"] == [{"name": "data", "mountPath": "/data"}]
+    assert "emptyDir" in pod["volumes"][0] and "persistentVolumeClaim" not in pod["volumes"][0]
+
+
+def test_only_the_rate_limit_pods_reach_redis():
+    deployment, service, policy = envoy_gateway.render_rate_limit_redis()
+    selector = deployment["spec"]["selector"]["matchLabels"]
+    assert service["spec"]["selector"] == selector == policy["spec"]["podSelector"]["matchLabels"]
+    assert selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+    (rule,) = policy["spec"]["ingress"]
+    assert policy["spec"]["policyTypes"] == ["Ingress"]
+    # the labels Envoy Gateway v1.9.0 puts on its envoy-ratelimit pods
+    assert rule["from"] == [{"podSelector": {"matchLabels": {
+        "app.kubernetes.io/name": "envoy-ratelimit", "app.kubernetes.io/component": "ratelimit",
+        "app.kubernetes.io/managed-by": "envoy-gateway"}}}]
+    assert rule["ports"] == [{"protocol": "TCP", "port": 6379}]

@@ -91,7 +91,8 @@ def test_no_secrets_no_policy():
 
 
 @pytest.mark.parametrize("arn", [f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:*",
-                                 f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:hf-??????"])
+                                 f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:hf-*",
+                                 f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:h?-??????"])
 def test_a_wildcard_arn_is_refused(arn):
     with pytest.raises(ValueError, match="wildcard"):
         eso.read_policy([arn])
@@ -135,3 +136,8 @@ def test_chart_is_pinned_to_the_vendored_version_and_matches_the_crds():
     assert vendored["appVersion"] == "v2.9.0"
     assert "| External Secrets Operator | external-secrets/external-secrets | v2.9.0 |" in \
         (SCHEMAS / "SOURCES.md").read_text()
+
+
+def test_a_secret_named_by_name_matches_exactly_its_random_suffix():
+    arn = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:llm/tenants/team-a-??????"
+    assert eso.read_policy([arn])["Statement"][0]["Resource"] == [arn]
