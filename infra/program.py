@@ -20,6 +20,7 @@ from components.aws.karpenter import Karpenter, KarpenterArgs
 from components.aws.network import Network, NetworkArgs
 from components.aws.weight_store import WeightStore, WeightStoreArgs
 from components.gateway import LlmGateway, LlmGatewayArgs
+from components.k8s_object import register
 from components.model_release import ModelRelease, ModelReleaseArgs
 from components.observability import Observability, ObservabilityArgs
 from components.services import install_platform_services
@@ -28,9 +29,10 @@ from components.weight_preload import WeightPreload, WeightPreloadArgs
 
 from .config import ConfigError, PlatformConfig
 from .kubeconfig import eks_kubeconfig
-from .render.gateway import gateway_secret_names, secret_resource_arns
+from .render.gateway import REQUEST_HEADER_ATTRIBUTES, gateway_secret_names, secret_resource_arns, uses_global_rate_limit
 from .render.model_workload import digest, weight_refs
 from .render.serving_namespace import tool_scripts
+from .render.storage_class import render_default_storage_class
 from .render.weight_store import WeightRef
 from .stack_file import platform_config, stack_file_path
 
@@ -80,6 +82,7 @@ class ClusterAccess:
     vpc_id: pulumi.Input[str]
     private_subnet_ids: pulumi.Input[list[str]]
     node_role_arn: pulumi.Input[str] | None  # managed node groups' role (created clusters only)
+    block_storage: pulumi.Resource | None  # the EBS CSI driver add-on (created clusters only)
     efs_csi_role_name: pulumi.Input[str] | None  # the S3 Files client identity (created clusters only)
     ready: tuple[pulumi.Resource, ...]  # what must exist before anything runs on the cluster
 
@@ -96,7 +99,7 @@ def cluster_access(platform: PlatformConfig, stack: str, region: str) -> Cluster
             security_group_id=vpc.cluster_security_group_id,
             vpc_id=network_cfg.existing_vpc_id or vpc.vpc_id,
             private_subnet_ids=list(network_cfg.existing_private_subnet_ids or vpc.subnet_ids),
-            node_role_arn=None, efs_csi_role_name=None, ready=(),
+            node_role_arn=None, block_storage=None, efs_csi_role_name=None, ready=(),
         )
     network = Network("network", NetworkArgs(config=network_cfg, cluster_name=name, stack=stack, region=region))
     cluster = Cluster("cluster", ClusterArgs(platform=platform, stack=stack,
@@ -106,7 +109,8 @@ def cluster_access(platform: PlatformConfig, stack: str, region: str) -> Cluster
         name=cluster.name, arn=cluster.arn, endpoint=cluster.endpoint,
         certificate_authority=cluster.certificate_authority, security_group_id=cluster.security_group_id,
         vpc_id=network.vpc_id, private_subnet_ids=network.private_subnet_ids,
-        node_role_arn=cluster.node_role_arn, efs_csi_role_name=cluster.efs_csi_role_name, ready=(cluster,),
+        node_role_arn=cluster.node_role_arn, block_storage=cluster.ebs_csi_driver,
+        efs_csi_role_name=cluster.efs_csi_role_name, ready=(cluster,),
     )
 
 
@@ -149,10 +153,17 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
         file_client_role_name=access.efs_csi_role_name), pulumi.ResourceOptions(
             depends_on=list(access.ready)))
 
+    storage = []
+    if access.block_storage is not None:
+        # A default gp3 class, so the metrics and logs volumes bind (existing clusters bring their own).
+        storage.append(register("default-storage-class", render_default_storage_class(), pulumi.ResourceOptions(
+            provider=provider, depends_on=[access.block_storage])))
     services = install_platform_services(
         platform, provider, region, account_id, access.name,
         secret_arns=secret_resource_arns(gateway_secret_names(platform), region, account_id),
-        depends_on=access.ready)
+        depends_on=(*access.ready, *storage),
+        global_rate_limit=uses_global_rate_limit(platform),
+        request_header_attributes=REQUEST_HEADER_ATTRIBUTES)
     gateway = LlmGateway("gateway", LlmGatewayArgs(
         platform=platform, region=region, cluster_name=access.name, account_id=account_id,
         depends_on=(services.envoy_gateway.release, services.ai_gateway.release,
