@@ -56,8 +56,11 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import json
+import os
 import re
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -324,14 +327,36 @@ class _CrdIndex:
 
     def _load_file(self, path: Path) -> Iterator[tuple[str, str, _Crd]]:
         source = path.relative_to(self._crds_dir.parent.parent).as_posix()
-        with path.open(encoding="utf-8") as handle:
-            documents = [doc for doc in yaml.load_all(handle, Loader=_YAML_LOADER) if doc]
-        for doc in documents:
+        for doc in _parsed_documents(path):
             if doc.get("kind") != "CustomResourceDefinition":
                 continue
             spec = doc["spec"]
             versions = {entry["name"]: entry for entry in spec["versions"]}
             yield spec["group"], spec["names"]["kind"], _Crd(source=source, versions=versions)
+
+
+_PARSE_CACHE = Path(tempfile.gettempdir()) / "llm-platform-crd-cache"
+
+
+def _parsed_documents(path: Path) -> list[dict]:
+    """The YAML documents of a CRD file. Parsing the large upstream CRDs (several MB of YAML) is the
+    slowest step of a plan, so each file's parse is kept as JSON, keyed by the file's sha256: a
+    changed file is parsed again, a corrupt or missing cache entry is simply rebuilt."""
+    raw = path.read_bytes()
+    cached = _PARSE_CACHE / f"{hashlib.sha256(raw).hexdigest()}.json"
+    try:
+        return json.loads(cached.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    documents = [doc for doc in yaml.load_all(raw.decode("utf-8"), Loader=_YAML_LOADER) if doc]
+    try:
+        _PARSE_CACHE.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(documents), encoding="utf-8")
+        partial.replace(cached)
+    except OSError:
+        pass  # a read-only temp dir only costs speed
+    return documents
 
 
 @functools.cache
