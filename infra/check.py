@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import ConfigError, PlatformConfig
+from .config import PlatformConfig
 from .stack_file import StackFile
 
 SUMMARY = "{mandatory} mandatory, {advisory} advisory violations across {rules} rules; {resources} resources checked"
@@ -203,17 +202,13 @@ def write_policy_config(config: Mapping[str, Any], path: Path) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from .plan.runner import load_plan_config, run_plan
-    from .stack_file import load_stack_file, stack_file_path
+    from .cli import load_stack
+    from .plan.runner import run_plan
 
-    try:
-        path = args.stack_file or stack_file_path(args.stack)
-        stack_file = load_stack_file(path)
-        platform = load_plan_config(stack_file)
-    except ConfigError as exc:
-        for line in exc.lines:
-            print(f"error: {line}", file=sys.stderr)
+    loaded = load_stack(args)
+    if loaded is None:
         return 2
+    stack_file, platform = loaded
     from policies.rules import RULES
 
     plan = run_plan(stack_file, platform)

@@ -40,13 +40,13 @@ provider when the self-hosted model fails. What the stack sets here:
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from .base import K8sName, StackModel
+from .cluster import Cidr
 
 if TYPE_CHECKING:
     from .platform import Issue, PlatformConfig
@@ -71,16 +71,7 @@ def _secret_ref(value: str) -> str:
     return value
 
 
-def _cidr(value: str) -> str:
-    try:
-        ipaddress.ip_network(value, strict=True)
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not a CIDR block ({exc})") from None
-    return value
-
-
 SecretsManagerSecret = Annotated[str, AfterValidator(_secret_ref)]
-Cidr = Annotated[str, AfterValidator(_cidr)]
 
 
 def _served_name_problem(value: object) -> str | None:
