@@ -165,8 +165,8 @@ def context_lines(plan: Plan) -> list[str]:
         f"GPU pools: {pools}",
         f"Weights: s3://{bucket_name(p, plan.stack)}/{p.weights.prefix}/ via {p.weights.loader}; "
         f"models in namespace {p.serving.namespace}",
-        "Not in this plan yet: the gateway, autoscaler and observability services (KEDA, Envoy AI Gateway, "
-        "VictoriaMetrics) that the models' ScaledObjects, routes and scrape configs expect.",
+        f"Gateway: {p.gateway.name} in {p.gateway.namespace} ({'internal' if p.gateway.internal else 'internet-facing'}), "
+        f"{len(p.gateway.tenants)} tenant(s), {len(p.gateway.fallbacks)} hosted fallback(s)",
     ]
 
 
