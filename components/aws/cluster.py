@@ -41,13 +41,8 @@ class Cluster(pulumi.ComponentResource):
                           enable_key_rotation=True, deletion_window_in_days=30, tags=tags, opts=child)
         aws.kms.Alias(f"{name}-secrets-key-alias", name=f"alias/{cfg.name}-eks-secrets", target_key_id=key.key_id,
                       opts=child)
-        role = aws.iam.Role(f"{name}-role", assume_role_policy=json.dumps(render.cluster_role_trust()), tags=tags,
-                            opts=child)
-        attachments = [
-            aws.iam.RolePolicyAttachment(f"{name}-role-{arn.rsplit('/', 1)[-1]}", role=role.name, policy_arn=arn,
-                                         opts=child)
-            for arn in render.CLUSTER_ROLE_POLICIES
-        ]
+        role, attachments = self._role(f"{name}-role", f"{name}-role", render.cluster_role_trust(),
+                                       render.CLUSTER_ROLE_POLICIES, tags)
         logs = aws.cloudwatch.LogGroup(f"{name}-logs", name=render.log_group_name(cfg.name),
                                        retention_in_days=render.LOG_RETENTION_DAYS, tags=tags, opts=child)
         cluster = aws.eks.Cluster(
@@ -79,13 +74,9 @@ class Cluster(pulumi.ComponentResource):
             )
 
         early = [addon(n, [cluster]) for n, before_nodes in ADDONS if before_nodes]
-        node_role = aws.iam.Role(f"{name}-system-node-role", assume_role_policy=json.dumps(trust_policy("ec2.amazonaws.com")), tags=tags,
-                                 opts=child)
-        node_attachments = [
-            aws.iam.RolePolicyAttachment(f"{name}-system-node-{arn.rsplit('/', 1)[-1]}", role=node_role.name,
-                                         policy_arn=arn, opts=child)
-            for arn in render.NODE_ROLE_POLICIES
-        ]
+        node_role, node_attachments = self._role(f"{name}-system-node-role", f"{name}-system-node",
+                                                 trust_policy("ec2.amazonaws.com"),
+                                                 render.NODE_ROLE_POLICIES, tags)
         nodes = cfg.system_nodes
         system = aws.eks.NodeGroup(
             f"{name}-system",
@@ -104,21 +95,11 @@ class Cluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*early, *node_attachments],
                                         ignore_changes=["scalingConfig.desiredSize"]),
         )
-        efs_role = aws.iam.Role(f"{name}-efs-csi-role", assume_role_policy=json.dumps(pod_identity_trust_policy()),
-                                tags=tags, opts=child)
-        efs_attachments = [
-            aws.iam.RolePolicyAttachment(f"{name}-efs-csi-{arn.rsplit('/', 1)[-1]}", role=efs_role.name,
-                                         policy_arn=arn, opts=child)
-            for arn in render.EFS_CSI_POLICIES
-        ]
+        efs_role, efs_attachments = self._role(f"{name}-efs-csi-role", f"{name}-efs-csi", pod_identity_trust_policy(),
+                                               render.EFS_CSI_POLICIES, tags)
         # Block storage (EBS) for PersistentVolumeClaims, e.g. VMSingle's and VictoriaLogs'.
-        ebs_role = aws.iam.Role(f"{name}-ebs-csi-role", assume_role_policy=json.dumps(pod_identity_trust_policy()),
-                                tags=tags, opts=child)
-        ebs_attachments = [
-            aws.iam.RolePolicyAttachment(f"{name}-ebs-csi-{arn.rsplit('/', 1)[-1]}", role=ebs_role.name,
-                                         policy_arn=arn, opts=child)
-            for arn in render.EBS_CSI_POLICIES
-        ]
+        ebs_role, ebs_attachments = self._role(f"{name}-ebs-csi-role", f"{name}-ebs-csi", pod_identity_trust_policy(),
+                                               render.EBS_CSI_POLICIES, tags)
         addon("coredns", [system])
         addon("aws-efs-csi-driver", [system, *efs_attachments],
               pod_identity_associations=[{"role_arn": efs_role.arn, "service_account": sa}
@@ -139,4 +120,16 @@ class Cluster(pulumi.ComponentResource):
         # What the default StorageClass (infra/render/storage_class.py) and every PersistentVolumeClaim wait for.
         self.ebs_csi_driver = ebs_csi_driver
         self.register_outputs({"name": self.name, "endpoint": self.endpoint, "arn": self.arn})
+
+    def _role(self, role_name: str, attachment_prefix: str, trust: dict, policy_arns: tuple[str, ...],
+              tags: dict[str, str]) -> tuple[aws.iam.Role, list[aws.iam.RolePolicyAttachment]]:
+        """A role with AWS managed policies attached, each attachment named `<prefix>-<policy name>`."""
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(role_name, assume_role_policy=json.dumps(trust), tags=tags, opts=child)
+        attachments = [
+            aws.iam.RolePolicyAttachment(f"{attachment_prefix}-{arn.rsplit('/', 1)[-1]}", role=role.name, policy_arn=arn,
+                                         opts=child)
+            for arn in policy_arns
+        ]
+        return role, attachments
 

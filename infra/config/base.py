@@ -15,14 +15,14 @@ class StackModel(BaseModel):
     )
 
 
-_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 _HF_REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 def _dns_label(max_len: int):
     def check(value: str) -> str:
-        if not _DNS_LABEL.match(value) or len(value) > max_len:
+        if not DNS_LABEL.match(value) or len(value) > max_len:
             raise ValueError(
                 f"{value!r} is not a valid name; allowed: lowercase letters, digits and '-', "
                 f"starting with a letter, at most {max_len} characters"

@@ -24,6 +24,16 @@ def _cidr(value: str) -> str:
 Cidr = Annotated[str, AfterValidator(_cidr)]
 
 
+def _not_the_whole_internet(value: list[str]) -> list[str]:
+    if "0.0.0.0/0" in value or "::/0" in value:
+        raise ValueError("the whole internet is not an allow-list; allowed: specific CIDR blocks")
+    return value
+
+
+# CIDR blocks allowed to reach something public: never 0.0.0.0/0 or ::/0.
+CidrAllowList = Annotated[list[Cidr], AfterValidator(_not_the_whole_internet)]
+
+
 _INSTANCE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 
@@ -58,7 +68,7 @@ class ClusterConfig(StackModel):
     kubernetes_version: str = "1.35"
     existing: bool = Field(default=False, description="install into an existing cluster named `name`")
     endpoint_public_access: bool = False
-    public_access_cidrs: list[Cidr] = Field(default_factory=list)
+    public_access_cidrs: CidrAllowList = Field(default_factory=list)
     admin_role_arns: list[str] = Field(default_factory=list)
     system_nodes: SystemNodesConfig = Field(default_factory=SystemNodesConfig)
     addon_versions: dict[Literal["vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns", "aws-efs-csi-driver",
@@ -74,13 +84,6 @@ class ClusterConfig(StackModel):
     def _version(cls, value: str) -> str:
         if value not in SUPPORTED_KUBERNETES:
             raise ValueError(f"{value!r} is not supported; allowed: {', '.join(SUPPORTED_KUBERNETES)}")
-        return value
-
-    @field_validator("public_access_cidrs")
-    @classmethod
-    def _no_world(cls, value: list[str]) -> list[str]:
-        if "0.0.0.0/0" in value or "::/0" in value:
-            raise ValueError("the whole internet is not an allow-list; allowed: specific CIDR blocks")
         return value
 
     @field_validator("addon_versions")

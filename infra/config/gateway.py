@@ -45,8 +45,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from .base import K8sName, StackModel
-from .cluster import Cidr
+from .base import DNS_LABEL, K8sName, StackModel
+from .cluster import CidrAllowList
 
 if TYPE_CHECKING:
     from .platform import Issue, PlatformConfig
@@ -54,7 +54,6 @@ if TYPE_CHECKING:
 Provider = Literal["openai", "anthropic", "bedrock"]
 PROVIDERS_WITH_API_KEY = ("openai", "anthropic")
 
-_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
@@ -75,7 +74,7 @@ SecretsManagerSecret = Annotated[str, AfterValidator(_secret_ref)]
 
 
 def _served_name_problem(value: object) -> str | None:
-    if not isinstance(value, str) or not _DNS_LABEL.match(value) or len(value) > 40:
+    if not isinstance(value, str) or not DNS_LABEL.match(value) or len(value) > 40:
         return (f"{value!r} is not a model name; allowed: lowercase letters, digits and '-', starting with a "
                 "letter, at most 40 characters")
     return None
@@ -185,7 +184,7 @@ class GatewayConfig(StackModel):
     namespace: K8sName = Field(default="envoy-gateway-system",
                                description="where Envoy Gateway runs the proxies (its controller namespace)")
     internal: bool = Field(default=True, description="internal NLB (private subnets); false: internet-facing NLB")
-    allowed_source_cidrs: list[Cidr] = Field(default_factory=list,
+    allowed_source_cidrs: CidrAllowList = Field(default_factory=list,
                                              description="client CIDRs the load balancer admits")
     replicas: int = Field(default=2, ge=1, le=20, description="Envoy proxy replicas")
     resources: ProxyResources = Field(default_factory=ProxyResources)
@@ -200,16 +199,9 @@ class GatewayConfig(StackModel):
     @classmethod
     def _tenant_names(cls, value: dict[str, TenantConfig]) -> dict[str, TenantConfig]:
         for name in value:
-            if not _DNS_LABEL.match(name) or len(name) > 63:
+            if not DNS_LABEL.match(name) or len(name) > 63:
                 raise ValueError(f"{name!r} is not a valid tenant name; allowed: lowercase letters, digits and '-', "
                                  "starting with a letter, at most 63 characters")
-        return value
-
-    @field_validator("allowed_source_cidrs")
-    @classmethod
-    def _no_world(cls, value: list[str]) -> list[str]:
-        if "0.0.0.0/0" in value or "::/0" in value:
-            raise ValueError("the whole internet is not an allow-list; allowed: specific CIDR blocks")
         return value
 
 

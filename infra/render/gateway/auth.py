@@ -12,13 +12,12 @@ from __future__ import annotations
 from ...config import PlatformConfig
 from .names import (
     AUTH_HEADER,
-    CLUSTER_SECRET_STORE,
     ENVOY_GATEWAY,
-    EXTERNAL_SECRETS,
     TENANT_HEADER,
     api_keys_name,
     gateway_ref,
     metadata,
+    synced_secret,
 )
 
 KEY_REFRESH = "5m"  # how soon a rotated key (a new secret value) takes effect
@@ -29,20 +28,11 @@ def render_api_keys_external_secret(platform: PlatformConfig) -> dict | None:
     tenants = platform.gateway.tenants
     if not tenants:
         return None
-    return {
-        "apiVersion": EXTERNAL_SECRETS,
-        "kind": "ExternalSecret",
-        "metadata": metadata(platform, api_keys_name(platform)),
-        "spec": {
-            "refreshInterval": KEY_REFRESH,
-            "secretStoreRef": {"kind": "ClusterSecretStore", "name": CLUSTER_SECRET_STORE},
-            # Retain: a tenant whose secret vanishes keeps the last synced Secret rather than every
-            # tenant losing access; revoke a tenant by removing it from the stack or changing its key.
-            "target": {"name": api_keys_name(platform), "creationPolicy": "Owner", "deletionPolicy": "Retain"},
-            "data": [{"secretKey": name, "remoteRef": {"key": tenants[name].api_key_secret}}
-                     for name in sorted(tenants)],
-        },
-    }
+    # Retained: a tenant whose secret vanishes keeps the last synced Secret rather than every tenant
+    # losing access; revoke a tenant by removing it from the stack or changing its key.
+    return synced_secret(platform, api_keys_name(platform), KEY_REFRESH,
+                         [{"secretKey": name, "remoteRef": {"key": tenants[name].api_key_secret}}
+                          for name in sorted(tenants)])
 
 
 def render_security_policy(platform: PlatformConfig) -> dict:

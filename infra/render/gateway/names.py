@@ -105,5 +105,21 @@ def metadata(platform: PlatformConfig, name: str, *, namespaced: bool = True) ->
     return meta
 
 
+def synced_secret(platform: PlatformConfig, name: str, refresh: str, data: list[dict]) -> dict:
+    """An ExternalSecret writing Kubernetes Secret `name` from AWS Secrets Manager through the
+    platform's ClusterSecretStore. Retained: if the source vanishes, the last synced Secret stays."""
+    return {
+        "apiVersion": EXTERNAL_SECRETS,
+        "kind": "ExternalSecret",
+        "metadata": metadata(platform, name),
+        "spec": {
+            "refreshInterval": refresh,
+            "secretStoreRef": {"kind": "ClusterSecretStore", "name": CLUSTER_SECRET_STORE},
+            "target": {"name": name, "creationPolicy": "Owner", "deletionPolicy": "Retain"},
+            "data": data,
+        },
+    }
+
+
 def seconds(value: int) -> str:
     return f"{value}s"

@@ -17,15 +17,14 @@ from ...config.gateway import FallbackConfig
 from .names import (
     AI_GATEWAY,
     AI_GATEWAY_GROUP,
-    CLUSTER_SECRET_STORE,
     ENVOY_GATEWAY,
     ENVOY_GATEWAY_GROUP,
-    EXTERNAL_SECRETS,
     PROVIDER_HOSTS,
     TENANT_HEADER,
     fallback_backend_name,
     fallback_credentials_name,
     metadata,
+    synced_secret,
 )
 
 API_KEY_SECRET_KEY = "apiKey"  # the key BackendSecurityPolicy APIKey reads
@@ -74,18 +73,8 @@ def render_fallback_service_backend(platform: PlatformConfig, fallback: Fallback
 def render_fallback_credentials(platform: PlatformConfig, fallback: FallbackConfig) -> dict | None:
     if fallback.credentials_secret is None:
         return None
-    return {
-        "apiVersion": EXTERNAL_SECRETS,
-        "kind": "ExternalSecret",
-        "metadata": metadata(platform, fallback_credentials_name(fallback)),
-        "spec": {
-            "refreshInterval": CREDENTIALS_REFRESH,
-            "secretStoreRef": {"kind": "ClusterSecretStore", "name": CLUSTER_SECRET_STORE},
-            "target": {"name": fallback_credentials_name(fallback), "creationPolicy": "Owner",
-                       "deletionPolicy": "Retain"},
-            "data": [{"secretKey": API_KEY_SECRET_KEY, "remoteRef": {"key": fallback.credentials_secret}}],
-        },
-    }
+    return synced_secret(platform, fallback_credentials_name(fallback), CREDENTIALS_REFRESH,
+                         [{"secretKey": API_KEY_SECRET_KEY, "remoteRef": {"key": fallback.credentials_secret}}])
 
 
 def render_fallback_security_policy(platform: PlatformConfig, fallback: FallbackConfig, stack_region: str) -> dict:
