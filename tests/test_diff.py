@@ -59,7 +59,8 @@ def add_model(config: dict, **overrides) -> None:
 
 
 def remove_model(config: dict) -> None:
-    config["llm-platform:models"] = [m for m in config["llm-platform:models"] if m["name"] != "qwen3-coder-30b"]
+    # qwen-coder: no route of the semantic router names it (removing a routed model is a config error)
+    config["llm-platform:models"] = [m for m in config["llm-platform:models"] if m["name"] != "qwen-coder"]
 
 
 @pytest.fixture(scope="module")
@@ -205,11 +206,11 @@ def test_a_new_model_sharing_weights_reuses_the_preload(plans):
 
 def test_a_removed_model_removes_its_release_and_preload_only(plans):
     d = diff_plans(plans["base"], plans["remove"])
-    preload = preload_name(plans["base"], "Qwen/Qwen3-Coder-30B-A3B-Instruct-FP8")
-    assert urns(d.removed) == (release_urns("qwen3-coder-30b", RELEASE_CHILDREN) | preload_urns(preload)
-                               | gateway_urns("qwen3-coder-30b"))
+    preload = preload_name(plans["base"], "Qwen/Qwen2.5-Coder-7B-Instruct")
+    assert urns(d.removed) == (release_urns("qwen-coder", RELEASE_CHILDREN) | preload_urns(preload)
+                               | gateway_urns("qwen-coder"))
     assert d.added == [] and urns(d.changed) == SHARED_PER_MODEL
-    assert [(m.name, m.status) for m in d.models] == [("qwen3-coder-30b", "removed")]
+    assert [(m.name, m.status) for m in d.models] == [("qwen-coder", "removed")]
     assert not any(c.superseded_by for c in d.removed)
     assert "13 to destroy" in render_text(d)
 
@@ -322,7 +323,7 @@ def test_base_as_a_stack_file(tmp_path, capsys):
     base = write_stack(tmp_path / "base")
     new = write_stack(tmp_path / "new", remove_model)
     assert main(["diff", "--stack-file", str(new), "--base", str(base)]) == 0
-    assert "qwen3-coder-30b: removed" in capsys.readouterr().out
+    assert "qwen-coder: removed" in capsys.readouterr().out
 
 
 def test_an_unknown_base_or_a_broken_base_fails_with_one_line(tmp_path, capsys):

@@ -1,5 +1,6 @@
 """The platform services, one component each (type `llm-platform:services:<Name>`), and
-`install_platform_services`, which creates all six in order and says what model releases wait for."""
+`install_platform_services`, which creates them in order (the semantic router only when the stack
+enables it) and says what model releases wait for."""
 
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ from .ai_gateway import AiGateway, AiGatewayArgs
 from .envoy_gateway import EnvoyGateway, EnvoyGatewayArgs
 from .external_secrets import ExternalSecrets, ExternalSecretsArgs
 from .keda import Keda, KedaArgs
+from .semantic_router import SemanticRouter, SemanticRouterArgs
 from .victoria_logs import VictoriaLogs, VictoriaLogsArgs
 from .victoria_metrics import VictoriaMetricsStack, VictoriaMetricsStackArgs
 
 __all__ = [
     "AiGateway", "AiGatewayArgs", "EnvoyGateway", "EnvoyGatewayArgs", "ExternalSecrets", "ExternalSecretsArgs",
-    "Keda", "KedaArgs", "PlatformServices", "VictoriaLogs", "VictoriaLogsArgs", "VictoriaMetricsStack",
+    "Keda", "KedaArgs", "PlatformServices", "SemanticRouter", "SemanticRouterArgs", "VictoriaLogs", "VictoriaLogsArgs", "VictoriaMetricsStack",
     "VictoriaMetricsStackArgs", "install_platform_services",
 ]
 
@@ -33,6 +35,7 @@ class PlatformServices:
     metrics: VictoriaMetricsStack
     logs: VictoriaLogs
     external_secrets: ExternalSecrets
+    semantic_router: SemanticRouter | None  # only with gateway.semanticRouter.enabled
     # What model releases (and gateway objects) depend on: the CRDs and controllers of KEDA
     # (ScaledObject), VictoriaMetrics (VMServiceScrape, VMRule), Envoy Gateway and the AI Gateway (routes,
     # backends, policies) and External Secrets (ExternalSecret, with its store ready). Logs are not in it:
@@ -54,7 +57,7 @@ def install_platform_services(
 ) -> PlatformServices:
     """Every platform service. `depends_on`: what the cluster must have first (system nodes, the Pod
     Identity agent, ...). Order inside: the AI Gateway after Envoy Gateway, VictoriaLogs after the
-    VictoriaMetrics stack; the rest in parallel.
+    VictoriaMetrics stack (and the semantic router, whose scrape needs its CRDs); the rest in parallel.
 
     `global_rate_limit`: Envoy Gateway's global rate limit service and its Redis (pass
     `infra.render.gateway.uses_global_rate_limit(platform)`). `request_header_attributes`: the AI Gateway
@@ -70,7 +73,12 @@ def install_platform_services(
     external_secrets = ExternalSecrets("external-secrets", ExternalSecretsArgs(
         platform=platform, k8s_provider=k8s_provider, cluster_name=cluster_name, region=region,
         account_id=account_id, secret_arns=tuple(secret_arns), depends_on=base), opts)
+    semantic_router = None
+    if platform.gateway.semantic_router.enabled:
+        semantic_router = SemanticRouter("semantic-router", SemanticRouterArgs(
+            platform, k8s_provider, (*base, metrics.release)), opts)
     ready = (keda.release, metrics.release, envoy_gateway.release, ai_gateway.release,
              external_secrets.cluster_secret_store)
     return PlatformServices(keda=keda, envoy_gateway=envoy_gateway, ai_gateway=ai_gateway, metrics=metrics,
-                            logs=logs, external_secrets=external_secrets, ready=ready)
+                            logs=logs, external_secrets=external_secrets, semantic_router=semantic_router,
+                            ready=ready)

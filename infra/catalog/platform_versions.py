@@ -131,3 +131,14 @@ EXTERNAL_SECRETS_CHART = HelmChart("external-secrets", "2.9.0", "https://charts.
 # use-after-free, fixed in 7.4.6). The image runs as user `redis` (uid 999, gid 1000: 7.4/alpine/Dockerfile
 # in redis/docker-library-redis) and works in /data.
 RATE_LIMIT_REDIS_IMAGE = "docker.io/library/redis:7.4.11-alpine"
+
+# vLLM Semantic Router (vllm-project/semantic-router tag v0.2.0, commit 7fc8070a; schemas/charts/semantic-router),
+# the optional virtual model (infra/render/services/semantic_router.py). The tag's release workflows push
+# the chart as oci://ghcr.io/vllm-project/charts/semantic-router 0.2.0 (.github/workflows/helm-publish.yml:
+# version = tag without "v", appVersion = tag) and the image as
+# ghcr.io/vllm-project/semantic-router/extproc:v0.2.0 (.github/workflows/docker-release.yml). The in-tree
+# Chart.yaml says appVersion "latest", so the image tag is always set explicitly. 0.2.0 is also the
+# reference platform's pin (its 0.3.0 upgrade changed the values schema).
+SEMANTIC_ROUTER_VERSION = "v0.2.0"
+SEMANTIC_ROUTER_CHART = HelmChart("oci://ghcr.io/vllm-project/charts/semantic-router", "0.2.0")
+SEMANTIC_ROUTER_IMAGE_REPOSITORY = "ghcr.io/vllm-project/semantic-router/extproc"

@@ -34,8 +34,8 @@ provider when the self-hosted model fails. What the stack sets here:
   cuts non-streaming requests whose completion takes longer, so it is off by default.
 - `retries`: `attempts` (2) more tries, each on the next priority (self-hosted, then the fallbacks),
   on connect failure, reset, 5xx and 429; `perTryTimeoutSeconds` (default: the request timeout).
-- `semanticRouter.enabled`: not supported yet (rejected): the vLLM Semantic Router needs its own
-  release, classifier models and an EnvoyPatchPolicy ahead of the AI Gateway filter.
+- `semanticRouter`: an optional virtual model routed by the vLLM Semantic Router to the best model
+  for each prompt (infra/config/semantic_router.py).
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from .base import DNS_LABEL, K8sName, StackModel
 from .cluster import CidrAllowList
+from .semantic_router import SemanticRouterConfig, semantic_router_issues
 
 if TYPE_CHECKING:
     from .platform import Issue, PlatformConfig
@@ -167,18 +168,6 @@ class ProxyResources(StackModel):
         return value
 
 
-class SemanticRouterConfig(StackModel):
-    enabled: bool = False
-
-    @field_validator("enabled")
-    @classmethod
-    def _not_yet(cls, value: bool) -> bool:
-        if value:
-            raise ValueError("the vLLM Semantic Router is not supported yet (it needs its own release, classifier "
-                             "models and an EnvoyPatchPolicy ahead of the AI Gateway filter); allowed: false")
-        return value
-
-
 class GatewayConfig(StackModel):
     name: K8sName = "llm-gateway"
     namespace: K8sName = Field(default="envoy-gateway-system",
@@ -239,6 +228,7 @@ def gateway_issues(platform: "PlatformConfig") -> list["Issue"]:
                                f"of tenant {owner!r}; every tenant needs its own key (a repeated key invalidates "
                                "the whole API key policy)"))
     found += _fallback_issues(platform)
+    found += semantic_router_issues(platform, served_names(platform))
     return found
 
 

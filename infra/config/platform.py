@@ -107,6 +107,11 @@ class PlatformConfig(StackModel):
         entry = catalog_model(model.repository)
         return entry.architecture if entry else None
 
+    def reasoning_parser_of(self, model: ModelConfig) -> str | None:
+        """The vLLM reasoning parser the model is served with (the stack's, else the catalog's)."""
+        entry = catalog_model(model.repository)
+        return _parser(model.reasoning_parser, entry.reasoning_parser if entry else None)
+
     @cached_property
     def resolved_models(self) -> tuple[ResolvedModel, ...]:
         """Every model resolved; only valid after `issues()` returned nothing."""
@@ -126,7 +131,7 @@ class PlatformConfig(StackModel):
             architecture=arch,
             fit=fit(self._fit_input(model, pool, arch)),
             tool_call_parser=_parser(model.tool_call_parser, entry.tool_call_parser if entry else None),
-            reasoning_parser=_parser(model.reasoning_parser, entry.reasoning_parser if entry else None),
+            reasoning_parser=self.reasoning_parser_of(model),
             host_instance=host,
         )
 

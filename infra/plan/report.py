@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..config import PlatformConfig
 from ..cost import CostEstimate, estimate
 from ..render.model_workload import weight_refs
 from ..render.weight_store import bucket_name
@@ -166,8 +167,18 @@ def context_lines(plan: Plan) -> list[str]:
         f"Weights: s3://{bucket_name(p, plan.stack)}/{p.weights.prefix}/ via {p.weights.loader}; "
         f"models in namespace {p.serving.namespace}",
         f"Gateway: {p.gateway.name} in {p.gateway.namespace} ({'internal' if p.gateway.internal else 'internet-facing'}), "
-        f"{len(p.gateway.tenants)} tenant(s), {len(p.gateway.fallbacks)} hosted fallback(s)",
+        f"{len(p.gateway.tenants)} tenant(s), {len(p.gateway.fallbacks)} hosted fallback(s)"
+        + _virtual_model(p),
     ]
+
+
+def _virtual_model(p: PlatformConfig) -> str:
+    router = p.gateway.semantic_router
+    if not router.enabled:
+        return ""
+    routes = ", ".join(f"{r.name} -> {r.model}" for r in router.routes)
+    return (f"; virtual model {router.virtual_model!r} by the semantic router ({routes}; "
+            f"otherwise {router.default_model})")
 
 
 def render_text(plan: Plan, validation: list[str], manifests_dir: str | None, color: bool = False) -> str:

@@ -42,15 +42,15 @@ def pod_identity_egress() -> dict:
     return {"to": [{"ipBlock": {"cidr": POD_IDENTITY_AGENT}}], "ports": [{"protocol": "TCP", "port": 80}]}
 
 
-def _namespace_peer(namespace: str, pod_labels: dict[str, str]) -> dict:
+def namespace_peer(namespace: str, pod_labels: dict[str, str]) -> dict:
     return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}},
             "podSelector": {"matchLabels": pod_labels}}
 
 
 def render_network_policy(platform: PlatformConfig, model: ResolvedModel) -> dict:
-    gateway = _namespace_peer(platform.gateway.namespace,
+    gateway = namespace_peer(platform.gateway.namespace,
                               {"gateway.envoyproxy.io/owning-gateway-name": platform.gateway.name})
-    scraper = _namespace_peer(platform.observability.namespace, {"app.kubernetes.io/name": "vmagent"})
+    scraper = namespace_peer(platform.observability.namespace, {"app.kubernetes.io/name": "vmagent"})
     egress = [dns_egress()]
     if platform.weights.loader == "streamer":
         egress += [https_egress_outside_cluster(), pod_identity_egress()]

@@ -3,8 +3,8 @@
 `render_gateway_objects` lists every object in apply order; the LlmGateway component registers them.
 The modules: `proxy` (GatewayClass, EnvoyProxy, Gateway, ClientTrafficPolicy), `auth` (tenant keys
 and the SecurityPolicy), `routing` (model backends, AIGatewayRoutes, BackendTrafficPolicy),
-`providers` (hosted fallbacks), `secrets` (what the gateway needs from AWS), `names` (shared names,
-headers and metadata keys).
+`providers` (hosted fallbacks), `secrets` (what the gateway needs from AWS), `semantic_router` (the
+optional virtual model's filter), `names` (shared names, headers and metadata keys).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...config import PlatformConfig
-from . import auth, providers, proxy, routing
+from . import auth, providers, proxy, routing, semantic_router
 from .names import REQUEST_HEADER_ATTRIBUTES
 from .proxy import endpoint
 from .routing import uses_global_rate_limit
@@ -66,6 +66,10 @@ def render_gateway_objects(platform: PlatformConfig, region: str) -> list[Render
     traffic = routing.render_backend_traffic_policy(platform)
     if traffic is not None:
         out.append(Rendered("backend-traffic-policy", traffic, tuple(route_keys)))
+    if platform.gateway.semantic_router.enabled:
+        # After the SecurityPolicy: the patch moves the router's filter behind the API key filter.
+        out.append(Rendered("semantic-router-patch", semantic_router.render_patch_policy(platform),
+                            ("gateway", "security-policy")))
     return out
 
 

@@ -28,6 +28,7 @@ from .names import (
 NLB_TYPE = "service.beta.kubernetes.io/aws-load-balancer-type"
 NLB_SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme"
 NLB_INTERNAL = "service.beta.kubernetes.io/aws-load-balancer-internal"  # the in-tree provider's spelling
+LISTENER_NAME = "http"  # the Gateway's only listener (Envoy Gateway's xDS listener: <namespace>/<gateway>/http)
 
 ACCESS_LOG_FIELDS = {
     "start_time": "%START_TIME%",
@@ -120,7 +121,7 @@ def render_gateway(platform: PlatformConfig) -> dict:
         "spec": {
             "gatewayClassName": gateway_name(platform),
             "listeners": [{
-                "name": "http",
+                "name": LISTENER_NAME,
                 "protocol": "HTTP",
                 "port": LISTENER_PORT,
                 "allowedRoutes": {"namespaces": {"from": "Same"}},

@@ -87,9 +87,20 @@ def render_model_service_backend(platform: PlatformConfig, model: str) -> dict:
     }
 
 
+def virtual_model_targets(platform: PlatformConfig) -> list[Target]:
+    """While the semantic router is down the virtual model's name reaches the gateway unchanged: serve
+    it like `defaultModel` (its backend, its fallbacks), telling vLLM the name it serves."""
+    default = platform.gateway.semantic_router.default_model
+    assert default is not None
+    first, *rest = targets(platform, default)
+    return [Target(first.backend, first.priority, default), *rest]
+
+
 def _rule(platform: PlatformConfig, served: str) -> dict:
+    router = platform.gateway.semantic_router
+    virtual = router.enabled and served == router.virtual_model
     refs = []
-    for target in targets(platform, served):
+    for target in (virtual_model_targets(platform) if virtual else targets(platform, served)):
         ref: dict = {"name": target.backend, "priority": target.priority}
         if target.model_override:
             ref["modelNameOverride"] = target.model_override
@@ -106,9 +117,15 @@ def _rule(platform: PlatformConfig, served: str) -> dict:
     return rule
 
 
+def routed_names(platform: PlatformConfig) -> list[str]:
+    """Every name with a route rule: the served names, then the semantic router's virtual model."""
+    router = platform.gateway.semantic_router
+    return served_names(platform) + ([router.virtual_model] if router.enabled else [])
+
+
 def render_routes(platform: PlatformConfig) -> list[dict]:
-    """One rule per served name, at most ROUTE_RULES_MAX per AIGatewayRoute (more models: more routes)."""
-    names = served_names(platform)
+    """One rule per routed name, at most ROUTE_RULES_MAX per AIGatewayRoute (more models: more routes)."""
+    names = routed_names(platform)
     chunks = [names[i:i + ROUTE_RULES_MAX] for i in range(0, len(names), ROUTE_RULES_MAX)]
     routes = []
     for index, chunk in enumerate(chunks):

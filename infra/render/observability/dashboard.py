@@ -11,7 +11,9 @@
   traffic at the gateway (routed, and refused for want of a ready replica);
 - GPUs: utilisation, memory used and free, and temperature, per node (DCGM exporter);
 - Tenants: input and output tokens per second, and tokens over 24 hours, by tenant (the AI
-  Gateway's `gen_ai_client_token_usage`, with the client id mapped to the `tenant` label).
+  Gateway's `gen_ai_client_token_usage`, with the client id mapped to the `tenant` label);
+- Semantic router (only when the stack enables it): virtual-model requests by chosen model, the
+  latency routing adds, and classification latency per signal.
 
 Every query is plain PromQL with fixed windows (no `$__rate_interval`), so the tests parse each
 one with a real PromQL parser; `$model` only appears inside a label matcher's string.
@@ -31,6 +33,7 @@ from ...config import PlatformConfig, ResolvedModel
 from ..labels import metadata
 from ..model_autoscaling import scales_to_zero
 from ..promql import model_matchers
+from ..services.semantic_router import NAMESPACE as SEMANTIC_ROUTER_NAMESPACE
 from .gateway_metrics import TENANT_LABEL, model_cluster_matchers
 from .rules import GATEWAY_LISTENERS
 from .scrapes import observability_labels
@@ -197,6 +200,22 @@ def tenant_panels(platform: PlatformConfig) -> list[dict]:
     ]
 
 
+def semantic_router_panels() -> list[dict]:
+    """The router's own metrics (src/semantic-router/pkg/observability/metrics at v0.2.0)."""
+    m = f'{{namespace="{SEMANTIC_ROUTER_NAMESPACE}"}}'
+    return [
+        _panel("Virtual model: requests by chosen model",
+               [(f"sum by (target_model) (rate(llm_model_routing_modifications_total{m}[5m]))", "{{target_model}}")],
+               "reqps", "Requests for the virtual model, by the model the router rewrote them to."),
+        _panel("Routing latency", _quantiles("llm_model_routing_latency_seconds", m), "s",
+               "Time the router adds to a request for the virtual model (classification and decision)."),
+        _panel("Classification latency p95 by signal",
+               [("histogram_quantile(0.95, sum by (le, signal_type) "
+                 f"(rate(llm_signal_extraction_latency_seconds_bucket{m}[5m])))", "{{signal_type}}")],
+               "s", "Every request through the gateway is classified (domain; jailbreak with the prompt guard)."),
+    ]
+
+
 def model_variable(platform: PlatformConfig) -> dict:
     names = [m.name for m in platform.resolved_models]
     options = [{"selected": True, "text": "All", "value": "$__all"}]
@@ -226,6 +245,8 @@ def dashboard(platform: PlatformConfig) -> dict:
         panels.append(row)
     expanded_row("GPUs", gpu_panels())
     expanded_row("Tenants", tenant_panels(platform))
+    if platform.gateway.semantic_router.enabled:
+        expanded_row("Semantic router", semantic_router_panels())
     return {
         "uid": DASHBOARD_UID,
         "title": DASHBOARD_TITLE,

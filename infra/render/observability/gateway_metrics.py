@@ -78,9 +78,19 @@ def served_names(model: ResolvedModel) -> list[str]:
     return [model.name] + [a.name for a in model.config.lora_adapters]
 
 
+def rule_names(platform: PlatformConfig, model: ResolvedModel) -> list[str]:
+    """The gateway rules that send requests to this model: its served names, and the semantic router's
+    virtual model when this model serves `defaultModel` (that rule serves it while the router is down)."""
+    names = served_names(model)
+    router = platform.gateway.semantic_router
+    if router.enabled and router.default_model in names:
+        names.append(router.virtual_model)
+    return names
+
+
 def model_cluster_matchers(platform: PlatformConfig, model: ResolvedModel) -> str:
     """Envoy cluster stats of the gateway rule(s) serving this model, under `CLUSTER_STAT_NAME`."""
-    names = "|".join(served_names(model))
+    names = "|".join(rule_names(platform, model))
     return (f'{{namespace="{platform.gateway.namespace}",'
             f'envoy_cluster_name=~"httproute/[^/]+/[^/]+/rule/({names})"}}')
 

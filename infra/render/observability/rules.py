@@ -7,7 +7,9 @@
   (row remapping, which is how A100/H100-class GPUs retire rows after an uncorrectable ECC error;
   the ECC volatile/aggregate counters are not among the exporter's default counters), row remap
   failure, and GPU nodes without DCGM metrics;
-- models: a model with ready replicas whose vLLM metrics are not scraped.
+- models: a model with ready replicas whose vLLM metrics are not scraped;
+- semantic router (when enabled): no router up (the virtual model then falls back to `defaultModel`),
+  routing latency.
 
 Per-model SLO alerts (TTFT, error ratio, KV saturation, queue, availability, cold-start budget)
 are in model_monitoring.py, next to each model.
@@ -18,6 +20,8 @@ from __future__ import annotations
 from ...config import PlatformConfig
 from ..labels import metadata
 from ..promql import fmt
+from ..services.semantic_router import METRICS_SERVICE as SEMANTIC_ROUTER_METRICS_SERVICE
+from ..services.semantic_router import NAMESPACE as SEMANTIC_ROUTER_NAMESPACE
 from .scrapes import observability_labels
 
 GATEWAY_LISTENERS = "https?-[0-9]+"  # Envoy Gateway's data-plane HTTP connection managers (stats listener excluded)
@@ -128,11 +132,34 @@ def model_rules(platform: PlatformConfig) -> list[dict]:
     ]
 
 
+def semantic_router_rules(platform: PlatformConfig) -> list[dict]:
+    router = platform.gateway.semantic_router
+    if not router.enabled:
+        return []
+    ns = f'namespace="{SEMANTIC_ROUTER_NAMESPACE}"'
+    return [
+        _rule("LLMSemanticRouterDown",
+              f'absent(up{{{ns},service="{SEMANTIC_ROUTER_METRICS_SERVICE}"}} == 1)',
+              "5m", "warning", "semantic-router",
+              f"no semantic router is up: requests for {router.virtual_model!r} all go to {router.default_model}",
+              f"kubectl -n {SEMANTIC_ROUTER_NAMESPACE} get pods; a pod stuck in start-up is usually downloading "
+              "its classifiers from huggingface.co (logs; egress on 443). The gateway keeps serving meanwhile."),
+        _rule("LLMSemanticRouterSlow",
+              "histogram_quantile(0.95, sum by (le) (rate(llm_model_routing_latency_seconds_bucket"
+              f"{{{ns}}}[5m]))) > 0.5",
+              "15m", "warning", "semantic-router",
+              "the semantic router adds more than 0.5s (p95) to requests for the virtual model",
+              "The classifiers run on CPU: raise gateway.semanticRouter.resources.cpu or replicas, and check the "
+              "router pods' CPU throttling and node pressure."),
+    ]
+
+
 def platform_alert_groups(platform: PlatformConfig) -> list[dict]:
     groups = [
         {"name": "llm-platform.gateway", "interval": "1m", "rules": gateway_rules(platform)},
         {"name": "llm-platform.gpu", "interval": "1m", "rules": gpu_rules(platform)},
         {"name": "llm-platform.models", "interval": "1m", "rules": model_rules(platform)},
+        {"name": "llm-platform.semantic-router", "interval": "1m", "rules": semantic_router_rules(platform)},
     ]
     return [g for g in groups if g["rules"]]
 

@@ -10,8 +10,10 @@ manifests/envoy-gateway-values.yaml at that tag:
   and secret goes through the translation hook, and the post hooks Translation, Cluster and Route run,
   so the controller can insert its external processor and per-backend settings.
 
-Left out on purpose: `extensionApis.enableEnvoyPatchPolicy` (the same file calls it "not strictly
-required"; it lets any namespace with RBAC for the kind patch raw xDS) and the InferencePool
+`extensionApis.enableEnvoyPatchPolicy` only with the semantic router (its filter must run before the
+AI Gateway's, which only a patch of the listener can do: infra/render/gateway/semantic_router.py).
+Otherwise it stays off: the same file calls it "not strictly required", and it lets any namespace with
+RBAC for the kind patch raw xDS. Left out on purpose: the InferencePool
 `backendResources` add-on (examples/inference-pool; the platform routes to Services, not
 InferencePools).
 
@@ -108,7 +110,9 @@ def chart_values(platform: PlatformConfig, global_rate_limit: bool = False) -> d
         "kubernetesClusterDomain": names.CLUSTER_DOMAIN,
         "config": {
             "envoyGateway": {
-                "extensionApis": {"enableBackend": True},
+                "extensionApis": {"enableBackend": True,
+                                  **({"enableEnvoyPatchPolicy": True} if platform.gateway.semantic_router.enabled
+                                     else {})},
                 "extensionManager": extension_manager(),
             }
         },

@@ -1,5 +1,6 @@
 """Stacks for the gateway tests: the reference stacks as they are, the dev stack with LoRA adapters,
-and a stack with tenants, token limits and OpenAI + Bedrock (+ Anthropic) fallbacks."""
+a stack with tenants, token limits and OpenAI + Bedrock (+ Anthropic) fallbacks, and one with the
+semantic router's virtual model over a model and its adapters."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from infra.config.gateway import gateway_issues
 from infra.render.gateway import render_gateway
 from infra.stack_file import REPO_ROOT, load_stack_file, platform_config
 
-from ..conftest import Cfg, build_platform, lora
+from ..conftest import Cfg, build_platform, lora, qwen3
 
 REGION = "us-east-1"
 GATEWAY_NS = "envoy-gateway-system"
@@ -42,6 +43,24 @@ def tenants_and_fallbacks(cfg: Cfg) -> None:
     }
 
 
+def semantic_router(cfg: Cfg) -> None:
+    """The virtual model over qwen3-8b and its LoRA adapters (apply after `qwen3` and `lora`)."""
+    cfg["gateway"]["semanticRouter"] = {
+        "enabled": True,
+        "defaultModel": "qwen3-8b",
+        "routes": [
+            {"name": "sql", "model": "sql", "keywords": ["SELECT", "join", "sql"]},
+            {"name": "math", "model": "qwen3-8b", "domains": ["math", "physics"], "reasoning": True},
+            {"name": "humanities", "model": "docs", "domains": ["history", "philosophy"], "keywords": ["essay"]},
+        ],
+    }
+
+
+@cache
+def router_platform() -> PlatformConfig:
+    return build_platform(qwen3, lora, semantic_router)
+
+
 @cache
 def reference_platform(stack: str) -> PlatformConfig:
     sf = load_stack_file(REPO_ROOT / "stacks" / f"Pulumi.{stack}.yaml")
@@ -62,6 +81,7 @@ PLATFORMS: dict[str, Callable[[], PlatformConfig]] = {
     **{f"stack-{s}": (lambda s=s: reference_platform(s)) for s in REFERENCE_STACKS},
     "dev-lora": lora_platform,
     "tenants-fallbacks": fallback_platform,
+    "semantic-router": router_platform,
 }
 
 

@@ -19,6 +19,18 @@ def gateway(**settings) -> Callable[[Cfg], None]:
     return lambda cfg: cfg.update(gateway=settings)
 
 
+ROUTE = {"name": "code", "model": "qwen-coder", "domains": ["computer science"]}
+
+
+def router(**settings) -> Callable[[Cfg], None]:
+    """The dev stack (with its adapter `sql`) and an enabled semantic router; `settings` override it."""
+    def mutate(cfg: Cfg) -> None:
+        with_lora(cfg)
+        section = {"enabled": True, "defaultModel": "qwen-coder", "routes": [ROUTE], **settings}
+        cfg["gateway"]["semanticRouter"] = {k: v for k, v in section.items() if v is not None}
+    return mutate
+
+
 def with_lora(cfg: Cfg) -> None:
     cfg["models"][0]["loraAdapters"] = [{"name": "sql", "repository": "acme/sql", "revision": "0" * 40}]
 
@@ -80,8 +92,44 @@ CASES = [
          "gateway.fallbacks[0].region", ("'Virginia' is not an AWS region",)),
     Case("fallback-listed-twice", gateway(fallbacks=[OPENAI, {**OPENAI, "priority": 3, "forModels": ["qwen-coder"]}]),
          "gateway.fallbacks[1].model", ("openai 'gpt-4o' is already fallbacks[0]",)),
-    Case("semantic-router-enabled", gateway(semanticRouter={"enabled": True}), "gateway.semanticRouter.enabled",
-         ("not supported yet", "allowed: false")),
+    Case("router-without-default", router(defaultModel=None), "gateway.semanticRouter.defaultModel",
+         ("required when the router is enabled", "allowed: qwen-coder, sql")),
+    Case("router-default-unknown", router(defaultModel="gpt-4o"), "gateway.semanticRouter.defaultModel",
+         ("'gpt-4o' is not a model or LoRA adapter of this stack", "allowed: qwen-coder, sql")),
+    Case("router-route-model-unknown", router(routes=[{**ROUTE, "model": "qwen3-8b"}]),
+         "gateway.semanticRouter.routes[0].model", ("'qwen3-8b' is not a model or LoRA adapter",)),
+    Case("router-virtual-is-served", router(virtualModel="sql"), "gateway.semanticRouter.virtualModel",
+         ("'sql' is already a served model", "a name no model or LoRA adapter uses")),
+    Case("router-virtual-not-a-name", router(virtualModel="MoM"), "gateway.semanticRouter.virtualModel",
+         ("'MoM' is not a valid name", "lowercase letters")),
+    Case("router-model-named-auto", lambda c: (router()(c), c["models"][0].update(name="auto"),
+                                               c["gateway"]["semanticRouter"].update(
+                                                   virtualModel="mom", defaultModel="sql",
+                                                   routes=[{**ROUTE, "model": "sql"}])),
+         "gateway.semanticRouter.enabled", ("a model or LoRA adapter is named 'auto'",)),
+    Case("router-without-tenants", lambda c: (router()(c), c["gateway"].update(tenants={})), "gateway.tenants",
+         ("the semantic router runs right after the API key check",)),
+    Case("router-without-routes", router(routes=[]), "gateway.semanticRouter.routes",
+         ("at least one route is needed",)),
+    Case("router-route-matches-nothing", router(routes=[{"name": "empty", "model": "sql"}]),
+         "gateway.semanticRouter.routes[0]", ("a route needs domains or keywords",)),
+    Case("router-route-names-repeat", router(routes=[ROUTE, ROUTE]), "gateway.semanticRouter.routes[1].name",
+         ("'code' is already routes[0]'s name",)),
+    Case("router-domain-unknown", router(routes=[{**ROUTE, "domains": ["cooking"]}]),
+         "gateway.semanticRouter.routes[0].domains[0]", ("got 'cooking'", "computer science")),
+    Case("router-domain-repeated", router(routes=[{**ROUTE, "domains": ["math", "math"]}]),
+         "gateway.semanticRouter.routes[0].domains", ("listed more than once: math",)),
+    Case("router-keyword-blank", router(routes=[{**ROUTE, "keywords": [" "]}]),
+         "gateway.semanticRouter.routes[0].keywords", ("' ' is not a keyword",)),
+    Case("router-reasoning-without-parser", router(routes=[{**ROUTE, "reasoning": True}]),
+         "gateway.semanticRouter.routes[0].reasoning",
+         ("model 'qwen-coder' has reasoning parser none", "qwen3 or deepseek_r1")),
+    Case("router-replicas-zero", router(replicas=0), "gateway.semanticRouter.replicas",
+         ("greater than or equal to 1",)),
+    Case("router-memory-not-a-quantity", router(resources={"memory": "4GB"}),
+         "gateway.semanticRouter.resources.memory", ("'4GB' is not a memory quantity",)),
+    Case("router-unknown-field", router(cache=True), "gateway.semanticRouter.cache",
+         ("unknown setting; allowed: enabled, virtualModel, defaultModel, routes, promptGuard",)),
     Case("internet-facing-without-allow-list", gateway(internal=False), "gateway.allowedSourceCidrs",
          ("an internet-facing gateway (internal: false) needs allowedSourceCidrs",)),
     Case("allow-list-whole-internet", gateway(internal=False, allowedSourceCidrs=["0.0.0.0/0"]),
@@ -111,6 +159,14 @@ def test_one_invalid_gateway_setting_is_one_line_naming_the_field(case: Case):
 def test_the_full_gateway_example_is_valid():
     assert config_errors(lambda c: (with_lora(c), tenants_and_fallbacks(c))) == []
     assert fallback_platform().gateway.semantic_router.enabled is False
+
+
+def test_a_valid_router_section_passes_and_defaults_are_safe():
+    assert config_errors(router()) == []
+    from .conftest import router_platform
+    sr = router_platform().gateway.semantic_router
+    assert sr.virtual_model == "auto" and sr.prompt_guard is True and sr.replicas == 1
+    assert [r.name for r in sr.routes] == ["sql", "math", "humanities"]
 
 
 def test_defaults_are_internal_closed_and_sized_for_streaming():

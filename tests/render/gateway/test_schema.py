@@ -20,7 +20,7 @@ def test_api_versions_are_the_pinned_stable_ones(any_platform: PlatformConfig):
         "GatewayClass": "gateway.networking.k8s.io/v1", "Gateway": "gateway.networking.k8s.io/v1",
         "EnvoyProxy": "gateway.envoyproxy.io/v1alpha1", "ClientTrafficPolicy": "gateway.envoyproxy.io/v1alpha1",
         "SecurityPolicy": "gateway.envoyproxy.io/v1alpha1", "BackendTrafficPolicy": "gateway.envoyproxy.io/v1alpha1",
-        "Backend": "gateway.envoyproxy.io/v1alpha1",
+        "Backend": "gateway.envoyproxy.io/v1alpha1", "EnvoyPatchPolicy": "gateway.envoyproxy.io/v1alpha1",
         "AIGatewayRoute": "aigateway.envoyproxy.io/v1beta1", "AIServiceBackend": "aigateway.envoyproxy.io/v1beta1",
         "BackendSecurityPolicy": "aigateway.envoyproxy.io/v1beta1", "ExternalSecret": "external-secrets.io/v1",
     }

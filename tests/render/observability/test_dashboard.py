@@ -192,6 +192,19 @@ def test_tenant_row_token_usage():
     assert panels["Tokens over 24 hours by tenant"]["targets"][0]["instant"] is True
 
 
+def test_semantic_router_row_only_with_the_router():
+    prod = dashboard(stack_platform("prod"))
+    rows = [p["title"] for p in prod["panels"] if p["type"] == "row"]
+    assert rows[-1] == "Semantic router"
+    assert "Semantic router" not in [p["title"] for p in dashboard(stack_platform("dev"))["panels"]]
+    router_y = next(p for p in prod["panels"] if p["title"] == "Semantic router")["gridPos"]["y"]
+    panels = {p["title"]: p for p in prod["panels"] if p["type"] != "row" and p["gridPos"]["y"] > router_y}
+    assert set(panels) == {"Virtual model: requests by chosen model", "Routing latency",
+                           "Classification latency p95 by signal"}
+    assert panels["Virtual model: requests by chosen model"]["targets"][0]["expr"] == (
+        'sum by (target_model) (rate(llm_model_routing_modifications_total{namespace="semantic-router"}[5m]))')
+
+
 def test_fleet_panels_follow_the_model_variable():
     d = dashboard(stack_platform("prod"))
     assert d["panels"][0]["title"] == "Fleet" and d["panels"][0]["gridPos"]["y"] == 0

@@ -33,6 +33,9 @@ def test_every_served_name_has_a_rule_of_its_name_whose_stats_the_wake_up_trigge
 
     platform = zero_platform("prod")
     owners = owner_of(platform)
+    router = platform.gateway.semantic_router
+    assert router.enabled  # prod's virtual model: served by the default model's vLLM while the router is down
+    owners[router.virtual_model] = owners[router.default_model]
     models = {m.name: m for m in platform.resolved_models}
     seen = set()
     for route in render_routes(platform):
@@ -45,7 +48,7 @@ def test_every_served_name_has_a_rule_of_its_name_whose_stats_the_wake_up_trigge
                 if other is not model:
                     assert not re.fullmatch(cluster_pattern(platform, other), name), (other.name, name)
             seen.add(served)
-    assert seen == set(owners)  # the adapter "sql" included
+    assert seen == set(owners)  # the adapter "sql" and the virtual model included
 
 
 def test_tenant_label_is_the_exposition_of_the_gateways_tenant_attribute():

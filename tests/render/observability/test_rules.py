@@ -42,11 +42,14 @@ def comparison(expr: str) -> tuple[str, float]:
 def test_groups_and_alert_names(stack):
     platform = stack_platform(stack)
     groups = platform_alert_groups(platform)
-    assert [g["name"] for g in groups] == ["llm-platform.gateway", "llm-platform.gpu", "llm-platform.models"]
+    router = platform.gateway.semantic_router.enabled  # prod: yes, dev: no
+    assert [g["name"] for g in groups] == ["llm-platform.gateway", "llm-platform.gpu", "llm-platform.models",
+                                           *(["llm-platform.semantic-router"] if router else [])]
     names = [[r["alert"] for r in g["rules"]] for g in groups]
     per_model = ["LLMGatewayTimeToFirstTokenHigh"] * len(platform.resolved_models)
     assert names == [["LLMGatewayErrorRateHigh", *per_model, "LLMGatewayMetricsMissing",
-                      "LLMGatewayGenAITelemetryMissing"], GPU, MODELS]
+                      "LLMGatewayGenAITelemetryMissing"], GPU, MODELS,
+                     *([["LLMSemanticRouterDown", "LLMSemanticRouterSlow"]] if router else [])]
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -54,11 +57,20 @@ def test_every_rule_has_severity_component_summary_and_runbook(stack):
     for group in platform_alert_groups(stack_platform(stack)):
         for rule in group["rules"]:
             assert rule["labels"]["severity"] in ("warning", "critical"), rule["alert"]
-            assert rule["labels"]["component"] in ("gateway", "gpu", "models")
+            assert rule["labels"]["component"] in ("gateway", "gpu", "models", "semantic-router")
             assert rule["annotations"]["summary"]
             runbook = rule["annotations"]["runbook"]
             assert len(runbook) > 40 and "\n" not in runbook, rule["alert"]
             promql_parser.parse(rule["expr"])
+
+
+def test_the_router_down_alert_names_what_the_virtual_model_falls_back_to():
+    platform = stack_platform("prod")
+    (down, slow) = [g for g in platform_alert_groups(platform) if g["name"] == "llm-platform.semantic-router"][0][
+        "rules"]
+    assert down["expr"] == 'absent(up{namespace="semantic-router",service="semantic-router-metrics"} == 1)'
+    assert "'auto' all go to qwen3-8b" in down["annotations"]["summary"]
+    assert "llm_model_routing_latency_seconds_bucket" in slow["expr"] and slow["expr"].endswith("> 0.5")
 
 
 @pytest.mark.parametrize("stack", STACKS)

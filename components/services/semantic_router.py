@@ -1,0 +1,45 @@
+"""The vLLM Semantic Router (optional virtual model): namespace `semantic-router`, the pinned chart
+release, and its NetworkPolicy, disruption budget and metrics scrape. The gateway's patch that puts
+the router in front of the AI Gateway is the gateway component's (components/gateway.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from infra.catalog.platform_versions import SEMANTIC_ROUTER_CHART
+from infra.config import PlatformConfig
+from infra.render.services import semantic_router as render
+
+from ..k8s_object import register
+from ._helm import namespace, on_cluster, release
+
+
+@dataclass(frozen=True)
+class SemanticRouterArgs:
+    platform: PlatformConfig
+    k8s_provider: k8s.Provider
+    # The VictoriaMetrics operator's CRDs (the scrape) come with the metrics stack release.
+    depends_on: tuple[pulumi.Resource, ...] = ()
+
+
+class SemanticRouter(pulumi.ComponentResource):
+    namespace: pulumi.CustomResource
+    release: k8s.helm.v3.Release
+    objects: tuple[pulumi.CustomResource, ...]
+
+    def __init__(self, name: str, args: SemanticRouterArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("llm-platform:services:SemanticRouter", name, None, opts)
+        self.namespace = namespace(name, render.render_namespace(), self, args.k8s_provider, args.depends_on)
+        # The first start downloads the classifiers (the chart's startup probe allows up to an hour).
+        self.release = release(f"{name}-release", render.RELEASE_NAME, SEMANTIC_ROUTER_CHART, render.NAMESPACE,
+                               render.chart_values(args.platform),
+                               on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace]),
+                               timeout=1800)
+        after = on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace, self.release])
+        self.objects = tuple(register(f"{name}-{obj['kind'].lower()}", obj, after)
+                             for obj in render.render_objects(args.platform))
+        self.register_outputs({"namespace": render.NAMESPACE, "release": self.release.name,
+                               "grpc": "{}:{}".format(*render.grpc_address())})
