@@ -110,6 +110,8 @@ SHARED_PER_MODEL = {
     f"{URN}llm-platform:gateway:LlmGateway$kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute::gateway-llm-gateway-models",
     f"{URN}llm-platform:observability:Observability$kubernetes:core/v1:ConfigMap::observability-dashboard",
     f"{URN}llm-platform:observability:Observability$kubernetes:operator.victoriametrics.com/v1beta1:VMRule::observability-rules",
+    # prod's semantic router lists every served name (its answer to GET /v1/models)
+    f"{URN}llm-platform:services:SemanticRouter$kubernetes:helm.sh/v3:Release::semantic-router-release",
 }
 
 

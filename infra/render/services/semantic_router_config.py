@@ -14,6 +14,9 @@ infra/catalog/data/semantic-router-v0.2.0-config-keys.json):
   router switches thinking on or off per request through `chat_template_kwargs`.
 - Prompt guard: the jailbreak classifier alone only loads a model; blocking needs a `jailbreak` signal,
   a decision on it and that decision's `fast_response` plugin (the reply the client gets).
+- `GET /v1/models` is answered by the router itself (extproc/req_filter_models.go): the virtual model,
+  plus every `model_config` key with `include_config_models_in_list`. Every served name therefore has
+  a `model_config` entry, so clients still see the whole list.
 - Models: the router downloads at start-up every `models/...` path in its config (whether or not the
   feature using it is enabled) from Hugging Face into /app/models. The config therefore names only the
   domain classifier and, with prompt guard, the jailbreak classifier; the chart's defaults for the
@@ -103,32 +106,30 @@ def _block_decision() -> dict:
     }
 
 
-def reasoning_families(platform: PlatformConfig) -> dict[str, str]:
-    """Served name -> the router's reasoning family, for the models the router routes to."""
-    router = platform.gateway.semantic_router
-    parsers = reasoning_parsers(platform)
-    targets = [r.model for r in router.routes] + ([router.default_model] if router.default_model else [])
-    return {name: REASONING_FAMILIES[parsers[name]] for name in dict.fromkeys(targets)
-            if parsers.get(name) in REASONING_FAMILIES}
+def model_config(platform: PlatformConfig) -> dict[str, dict]:
+    """Every served name, with the router's reasoning family where its vLLM reasoning parser has one."""
+    return {name: ({"reasoning_family": REASONING_FAMILIES[parser]} if parser in REASONING_FAMILIES else {})
+            for name, parser in reasoning_parsers(platform).items()}
 
 
 def router_config(platform: PlatformConfig) -> dict:
     """The chart's `config` value: merged by Helm over the chart's default config, hence the `None`s."""
     router = platform.gateway.semantic_router
-    families = reasoning_families(platform)
+    models = model_config(platform)
+    families = sorted({m["reasoning_family"] for m in models.values() if m})
     domains = sorted({d for r in router.routes for d in r.domains})
     decisions = [_decision(r, i) for i, r in enumerate(router.routes)]
     config: dict = {
         "auto_model_name": router.virtual_model,
         "default_model": router.default_model,
         "strategy": "priority",
-        "include_config_models_in_list": False,  # /v1/models stays the gateway's (every served name)
+        "include_config_models_in_list": True,  # /v1/models: the virtual model and every served name
         "categories": [{"name": d, "description": DOMAIN_DESCRIPTIONS[d]} for d in domains],
         "keyword_rules": [{"name": keyword_rule_name(r), "operator": "OR", "keywords": list(r.keywords),
                            "case_sensitive": False} for r in router.routes if r.keywords],
         "decisions": decisions,
-        "model_config": {name: {"reasoning_family": family} for name, family in families.items()},
-        "reasoning_families": {family: FAMILY_SWITCH[family] for family in sorted(set(families.values()))},
+        "model_config": models,
+        "reasoning_families": {family: FAMILY_SWITCH[family] for family in families},
         "classifier": {"category_model": dict(DOMAIN_CLASSIFIER), "pii_model": None},
         # Off, and without model paths (a `models/...` path is downloaded even when its feature is off).
         "bert_model": None,

@@ -117,10 +117,20 @@ def test_every_condition_names_a_signal_the_config_defines():
 
 def test_thinking_is_switched_only_for_models_with_a_known_reasoning_family():
     config = router_config(router_platform())  # qwen3-8b and its adapters: parser qwen3
-    assert config["model_config"] == {n: {"reasoning_family": "qwen3"} for n in ("sql", "qwen3-8b", "docs")}
+    assert config["model_config"] == {n: {"reasoning_family": "qwen3"} for n in ("qwen3-8b", "sql", "docs")}
     assert config["reasoning_families"] == {"qwen3": {"type": "chat_template_kwargs", "parameter": "enable_thinking"}}
     prod = router_config(reference_platform("prod"))
-    assert set(prod["model_config"]) == {"qwen3-8b"}  # qwen3-coder-30b and llama-70b have no reasoning parser
+    assert prod["model_config"] == {"qwen-coder": {}, "qwen3-8b": {"reasoning_family": "qwen3"},
+                                    "qwen3-coder-30b": {}, "llama-70b": {}}
+
+
+def test_the_model_list_the_router_answers_has_every_served_name():
+    # GET /v1/models is answered by the router: the virtual model plus the model_config keys
+    for platform in (router_platform(), reference_platform("prod")):
+        config = router_config(platform)
+        assert config["include_config_models_in_list"] is True
+        assert set(config["model_config"]) == {n for m in platform.models
+                                               for n in (m.name, *(a.name for a in m.lora_adapters))}
 
 
 @pytest.mark.parametrize("prompt_guard", [True, False])
