@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator
 
-from .base import DNS_LABEL, StackModel
+from .base import ModelName, StackModel
 from .services import Cpu, Memory
 
 if TYPE_CHECKING:
@@ -44,32 +44,17 @@ Domain = Literal["biology", "business", "chemistry", "computer science", "econom
 REASONING_FAMILIES: dict[str, str] = {"qwen3": "qwen3", "deepseek_r1": "deepseek"}
 
 
-def _name_problem(value: str, max_len: int) -> str | None:
-    if not DNS_LABEL.match(value) or len(value) > max_len:
-        return (f"{value!r} is not a valid name; allowed: lowercase letters, digits and '-', starting with a "
-                f"letter, at most {max_len} characters")
-    return None
-
-
 class RouterResources(StackModel):
     cpu: Cpu = "1"
     memory: Memory = "4Gi"
 
 
 class SemanticRoute(StackModel):
-    name: str = Field(description="the route's name (a DNS label): the decision name in the router's metrics")
+    name: ModelName = Field(description="the route's name (a DNS label): the decision name in the router's metrics")
     model: str = Field(description="served name (model or LoRA adapter) the matching prompts go to")
     domains: tuple[Domain, ...] = ()
     keywords: tuple[str, ...] = Field(default=(), max_length=100)
     reasoning: bool = False
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        problem = _name_problem(value, 40)
-        if problem:
-            raise ValueError(problem)
-        return value
 
     @field_validator("domains", "keywords")
     @classmethod
@@ -90,20 +75,12 @@ class SemanticRoute(StackModel):
 
 class SemanticRouterConfig(StackModel):
     enabled: bool = False
-    virtual_model: str = Field(default=ALWAYS_VIRTUAL, description="the model name clients ask for")
+    virtual_model: ModelName = Field(default=ALWAYS_VIRTUAL, description="the model name clients ask for")
     default_model: str | None = Field(default=None, description="served name for prompts no route matches")
     routes: list[SemanticRoute] = Field(default_factory=list, max_length=32)
     prompt_guard: bool = Field(default=True, description="reject prompts the jailbreak classifier flags")
     replicas: int = Field(default=1, ge=1, le=10)
     resources: RouterResources = Field(default_factory=RouterResources)
-
-    @field_validator("virtual_model")
-    @classmethod
-    def _virtual_model(cls, value: str) -> str:
-        problem = _name_problem(value, 40)
-        if problem:
-            raise ValueError(problem)
-        return value
 
 
 def semantic_router_issues(platform: "PlatformConfig", served: list[str]) -> list["Issue"]:
