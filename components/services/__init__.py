@@ -22,8 +22,8 @@ from .victoria_metrics import VictoriaMetricsStack, VictoriaMetricsStackArgs
 
 __all__ = [
     "AiGateway", "AiGatewayArgs", "EnvoyGateway", "EnvoyGatewayArgs", "ExternalSecrets", "ExternalSecretsArgs",
-    "Keda", "KedaArgs", "PlatformServices", "SemanticRouter", "SemanticRouterArgs", "VictoriaLogs", "VictoriaLogsArgs", "VictoriaMetricsStack",
-    "VictoriaMetricsStackArgs", "install_platform_services",
+    "Keda", "KedaArgs", "PlatformServices", "SemanticRouter", "SemanticRouterArgs", "VictoriaLogs",
+    "VictoriaLogsArgs", "VictoriaMetricsStack", "VictoriaMetricsStackArgs", "install_platform_services",
 ]
 
 

@@ -1,8 +1,9 @@
 """The optional virtual model: the vLLM Semantic Router picks a served model for each prompt.
 
 A client that asks for `virtualModel` (default `auto`) gets the model of the first route whose
-domains or keywords match the prompt, or `defaultModel` when none does. Clients that name a model
-directly are not classified. What the stack sets under `gateway.semanticRouter`:
+domains or keywords match the prompt, or `defaultModel` when none does. Requests that name a model
+directly are not rerouted (the router still classifies them, so its latency is added to every
+request; the prompt guard applies to all of them). What the stack sets under `gateway.semanticRouter`:
 
 - `enabled` (false): run the router and insert it into the gateway, after the API key check and
   before the AI Gateway's own processing (which then routes on the model the router chose).
@@ -14,7 +15,7 @@ directly are not classified. What the stack sets under `gateway.semanticRouter`:
   `domains` (the router's domain classifier, MMLU categories) or `keywords` (case-insensitive,
   any one) match. `reasoning: true` turns the model's thinking mode on for the route's prompts;
   the model needs a reasoning parser the router knows (qwen3, deepseek_r1).
-- `promptGuard` (true): reject prompts the router's jailbreak classifier flags.
+- `promptGuard` (true): reject prompts the router's jailbreak classifier flags (any model).
 - `replicas` (1), `resources` (cpu 1, memory 4Gi): the router runs its classifiers on CPU on the
   system nodes; memory is also its limit.
 """

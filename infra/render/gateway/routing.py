@@ -1,6 +1,7 @@
 """Routing on the model name: a Backend and AIServiceBackend per self-hosted model, AIGatewayRoutes
-with one rule per served name (model or LoRA adapter), and the BackendTrafficPolicy that makes a
-failed try move to the next priority and meters tenants' tokens.
+with one rule per served name (model or LoRA adapter), plus one for the semantic router's virtual
+model when the stack has it (served like `defaultModel` while the router is down), and the
+BackendTrafficPolicy that makes a failed try move to the next priority and meters tenants' tokens.
 
 Fallback order: in each rule the self-hosted backend has `priority: 0` and the fallbacks that serve
 that name follow with priorities 1, 2, ... in the order of their configured `priority`. The retry

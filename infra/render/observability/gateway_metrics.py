@@ -37,7 +37,8 @@ Contract with the gateway layer (it owns the objects; these constants are what i
 
 1. the AIGatewayRoute rule that serves a model (or one of its LoRA adapters) is named after it
    (`spec.rules[].name`; the AI Gateway copies it to the generated HTTPRoute rule). The gateway
-   layer does this (infra/render/gateway/routing.py);
+   layer does this (infra/render/gateway/routing.py); the semantic router's virtual-model rule
+   counts for the model serving `defaultModel` (`rule_names`);
 2. its EnvoyProxy sets `spec.telemetry.metrics.clusterStatName` to `CLUSTER_STAT_NAME`, so the
    cluster's stats carry the rule name instead of its index (Envoy Gateway's default is
    `%ROUTE_KIND%/%ROUTE_NAMESPACE%/%ROUTE_NAME%/rule/%ROUTE_RULE_NUMBER%`, which would tie the
