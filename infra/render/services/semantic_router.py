@@ -89,9 +89,10 @@ def chart_values(platform: PlatformConfig) -> dict:
         "persistence": {"enabled": False},
         "extraVolumes": volumes,
         "extraVolumeMounts": mounts,
-        # Replaces the chart's list: no Hugging Face token (the classifiers are public), the CLI's cache
-        # on a writable volume.
-        "env": [{"name": "LD_LIBRARY_PATH", "value": "/app/lib"}, {"name": "HF_HOME", "value": HF_HOME}],
+        # Replaces the chart's list: no Hugging Face token (the classifiers are public); the download
+        # CLI's cache, and any home-directory write (uid 1000 has no home in the image), on writable volumes.
+        "env": [{"name": "LD_LIBRARY_PATH", "value": "/app/lib"}, {"name": "HF_HOME", "value": HF_HOME},
+                {"name": "HOME", "value": "/tmp"}],
         "config": router_config(platform),
         "toolsDb": [],
     }

@@ -156,7 +156,8 @@ def test_the_pod_is_restricted_with_writable_volumes_only_where_the_router_write
     assert mounts == {"/app/models", "/app/hf-home", "/tmp"}
     assert {m["name"] for m in v["extraVolumeMounts"]} == {vol["name"] for vol in v["extraVolumes"]}
     assert all("emptyDir" in vol for vol in v["extraVolumes"])
-    assert {"name": "HF_HOME", "value": "/app/hf-home"} in v["env"]
+    assert {"name": "HF_HOME", "value": "/app/hf-home"} in v["env"] and {"name": "HOME", "value": "/tmp"} in v["env"]
+    assert {"name": "LD_LIBRARY_PATH", "value": "/app/lib"} in chart_file("semantic-router")["env"]  # kept
     assert not any("valueFrom" in e for e in v["env"])  # no Hugging Face token: the classifiers are public
     assert v["persistence"] == {"enabled": False} and v["rbac"] == {"create": False}
     assert chart_file("semantic-router")["persistence"]["enabled"] is True  # the default we turn off
