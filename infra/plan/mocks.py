@@ -49,6 +49,11 @@ class Registration:
     ignore_changes: list[str] = field(default_factory=list)
     replace_on_changes: list[str] = field(default_factory=list)
 
+    @property
+    def kind(self) -> str:
+        """The last part of the type token, e.g. `Bucket` or `Deployment`."""
+        return self.type.rsplit(":", 1)[-1]
+
 
 def fake_outputs(typ: str, name: str, inputs: dict) -> dict:
     """Outputs AWS would compute, shaped like the real ones, so the wiring that reads them resolves.
@@ -97,6 +102,20 @@ class PlanMonitor(MockMonitor):
     def __init__(self, mocks: PlanMocks):
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+
+    # ---- lookups over what was registered (for the tests and tools that inspect a run) ---------
+
+    def named(self, name: str) -> Registration:
+        return next(r for r in self.registrations if r.name == name)
+
+    def of_type(self, typ: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == typ]
+
+    def of_kind(self, kind: str) -> list[Registration]:
+        return [r for r in self.registrations if r.kind == kind]
+
+    def children(self, parent: Registration) -> list[Registration]:
+        return [r for r in self.registrations if r.parent == parent.urn]
 
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)

@@ -11,30 +11,22 @@ from infra.render.gateway import render_gateway
 from tests.render.gateway.conftest import fallback_platform, reference_platform
 
 
-def by_name(monitor, name):
-    return next(r for r in monitor.registrations if r.name == name)
-
-
 def register(construct):
     pulumi.runtime.test(construct)()
-
-
-def children(monitor, parent):
-    return [r for r in monitor.registrations if r.parent == parent.urn]
 
 
 def test_registers_every_rendered_object_under_itself(pulumi_mocks):
     platform = reference_platform("prod")
     endpoints = []
     register(lambda: LlmGateway("gateway", LlmGatewayArgs(platform=platform)).endpoint.apply(endpoints.append))
-    component = by_name(pulumi_mocks, "gateway")
+    component = pulumi_mocks.named("gateway")
     assert component.type == "llm-platform:gateway:LlmGateway" and not component.custom
-    registered = children(pulumi_mocks, component)
+    registered = pulumi_mocks.children(component)
     expected = render_gateway(platform, "us-east-1")
     assert sorted((r.inputs["kind"], r.inputs["metadata"]["name"]) for r in registered) == sorted(
         (o["kind"], o["metadata"]["name"]) for o in expected)
-    assert by_name(pulumi_mocks, "gateway-gateway").type == "kubernetes:gateway.networking.k8s.io/v1:Gateway"
-    assert by_name(pulumi_mocks, "gateway-llm-gateway-models").type == \
+    assert pulumi_mocks.named("gateway-gateway").type == "kubernetes:gateway.networking.k8s.io/v1:Gateway"
+    assert pulumi_mocks.named("gateway-llm-gateway-models").type == \
         "kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute"
     assert endpoints == ["http://llm-gateway.envoy-gateway-system.svc.cluster.local/v1"]
     assert not [r for r in pulumi_mocks.registrations if r.type.startswith("aws:")]
@@ -45,10 +37,10 @@ def test_objects_wait_for_what_they_reference(pulumi_mocks):
     register(lambda: LlmGateway("gateway", LlmGatewayArgs(platform=platform)))
 
     def deps(name):
-        return set(by_name(pulumi_mocks, f"gateway-{name}").dependencies)
+        return set(pulumi_mocks.named(f"gateway-{name}").dependencies)
 
     def urn(name):
-        return by_name(pulumi_mocks, f"gateway-{name}").urn
+        return pulumi_mocks.named(f"gateway-{name}").urn
 
     assert urn("gateway-class") in deps("gateway") and urn("envoy-proxy") in deps("gateway-class")
     assert {urn("gateway"), urn("api-keys")} <= deps("security-policy")
@@ -67,26 +59,26 @@ def test_waits_for_the_platform_services(pulumi_mocks):
         LlmGateway("gateway", LlmGatewayArgs(platform=platform, depends_on=(controller,)))
 
     register(construct)
-    controller = by_name(pulumi_mocks, "ai-gateway-controller").urn
-    component = by_name(pulumi_mocks, "gateway")
-    assert all(controller in r.dependencies for r in children(pulumi_mocks, component))
+    controller = pulumi_mocks.named("ai-gateway-controller").urn
+    component = pulumi_mocks.named("gateway")
+    assert all(controller in r.dependencies for r in pulumi_mocks.children(component))
 
 
 def test_bedrock_fallbacks_get_a_pod_identity_before_the_proxies_start(pulumi_mocks):
     platform = fallback_platform()
     register(lambda: LlmGateway("gateway", LlmGatewayArgs(platform=platform, cluster_name="llm-dev",
                                                           account_id="123456789012")))
-    role = by_name(pulumi_mocks, "gateway-bedrock-role")
-    policy = by_name(pulumi_mocks, "gateway-bedrock-role-policy")
-    association = by_name(pulumi_mocks, "gateway-bedrock-pod-identity")
+    role = pulumi_mocks.named("gateway-bedrock-role")
+    policy = pulumi_mocks.named("gateway-bedrock-role-policy")
+    association = pulumi_mocks.named("gateway-bedrock-pod-identity")
     assert association.inputs["namespace"] == "envoy-gateway-system"
     assert association.inputs["serviceAccount"] == "llm-gateway"
     assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {
         "Service": "pods.eks.amazonaws.com"}
     statement = json.loads(policy.inputs["policy"])["Statement"][0]
     assert statement["Action"] == ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
-    assert association.urn in by_name(pulumi_mocks, "gateway-envoy-proxy").dependencies
-    assert association.urn in by_name(pulumi_mocks, "gateway-gateway").dependencies
+    assert association.urn in pulumi_mocks.named("gateway-envoy-proxy").dependencies
+    assert association.urn in pulumi_mocks.named("gateway-gateway").dependencies
 
 
 def test_no_aws_resources_without_bedrock(pulumi_mocks):

@@ -17,10 +17,6 @@ def dev_platform():
     return platform_config(stack.values, "dev", "llm-platform")
 
 
-def by_name(monitor, name):
-    return next(r for r in monitor.registrations if r.name == name)
-
-
 def register(construct):
     """Run `construct` as a Pulumi program; returns once every registration has completed."""
     pulumi.runtime.test(construct)()
@@ -33,7 +29,7 @@ def test_model_release_registers_each_child_under_itself(pulumi_mocks):
     register(lambda: ModelRelease(model.name, ModelReleaseArgs(platform=platform, stack="dev", model=model,
                                                                tools_digest="x")).endpoint.apply(endpoints.append))
     endpoint = endpoints[0]
-    component = by_name(pulumi_mocks, "qwen-coder")
+    component = pulumi_mocks.named("qwen-coder")
     assert component.type == "llm-platform:serving:ModelRelease" and not component.custom
     children = [r for r in pulumi_mocks.registrations if r.parent == component.urn]
     assert sorted(c.name for c in children) == sorted(
@@ -44,9 +40,9 @@ def test_model_release_registers_each_child_under_itself(pulumi_mocks):
     kinds = {c.inputs["kind"] for c in children}
     assert kinds == {"ServiceAccount", "Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy",
                      "ScaledObject", "VMServiceScrape", "VMRule"}
-    scaled = by_name(pulumi_mocks, "qwen-coder-scaled-object")
+    scaled = pulumi_mocks.named("qwen-coder-scaled-object")
     assert scaled.type == "kubernetes:keda.sh/v1alpha1:ScaledObject"
-    assert by_name(pulumi_mocks, "qwen-coder-deployment").urn in scaled.dependencies
+    assert pulumi_mocks.named("qwen-coder-deployment").urn in scaled.dependencies
     assert endpoint == "http://qwen-coder.llm.svc.cluster.local:8000/v1"
 
 
@@ -62,13 +58,13 @@ def test_deployment_waits_for_its_preload_job(pulumi_mocks):
                                                   preloads=(preload.job,)))
 
     register(construct)
-    job = by_name(pulumi_mocks, f"{ref.job_name}-job")
-    deployment = by_name(pulumi_mocks, "qwen-coder-deployment")
+    job = pulumi_mocks.named(f"{ref.job_name}-job")
+    deployment = pulumi_mocks.named("qwen-coder-deployment")
     assert job.delete_before_replace
     assert job.urn in deployment.dependencies
     # only the Deployment waits for weights; the Service etc. may exist before
-    assert job.urn not in by_name(pulumi_mocks, "qwen-coder-service").dependencies
-    assert job.parent == by_name(pulumi_mocks, ref.job_name).urn
+    assert job.urn not in pulumi_mocks.named("qwen-coder-service").dependencies
+    assert job.parent == pulumi_mocks.named(ref.job_name).urn
 
 
 def test_serving_namespace_children_wait_for_the_namespace(pulumi_mocks):
@@ -77,7 +73,7 @@ def test_serving_namespace_children_wait_for_the_namespace(pulumi_mocks):
     register(lambda: ServingNamespace("serving", ServingNamespaceArgs(platform=platform)).namespace.apply(names.append))
     namespace = names[0]
     assert namespace == "llm"
-    ns = by_name(pulumi_mocks, "serving-namespace")
+    ns = pulumi_mocks.named("serving-namespace")
     others = [r for r in pulumi_mocks.registrations if r.name.startswith("serving-") and r is not ns]
     assert {r.inputs["kind"] for r in others} == {"NetworkPolicy", "ServiceAccount", "ConfigMap",
                                                   "PersistentVolumeClaim"}

@@ -18,16 +18,12 @@ def dev_platform():
     return platform_config(stack.values, "dev", "llm-platform")
 
 
-def by_name(monitor, name):
-    return next(r for r in monitor.registrations if r.name == name)
-
-
 def test_registers_scrapes_rules_and_dashboard_under_itself(pulumi_mocks):
     platform = dev_platform()
     uids = []
     pulumi.runtime.test(lambda: Observability("observability", ObservabilityArgs(platform=platform))
                         .dashboard_uid.apply(uids.append))()
-    component = by_name(pulumi_mocks, "observability")
+    component = pulumi_mocks.named("observability")
     assert component.type == "llm-platform:observability:Observability" and not component.custom
     children = {r.name: r for r in pulumi_mocks.registrations if r.parent == component.urn}
     assert sorted(children) == sorted(f"observability-{s}" for s in
@@ -46,7 +42,7 @@ def test_registers_exactly_the_rendered_objects(pulumi_mocks):
     platform = dev_platform()
     pulumi.runtime.test(lambda: Observability("observability", ObservabilityArgs(platform=platform)))()
     for suffix, obj in render_observability(platform).items():
-        inputs = by_name(pulumi_mocks, f"observability-{suffix}").inputs
+        inputs = pulumi_mocks.named(f"observability-{suffix}").inputs
         assert inputs["kind"] == obj["kind"]
         assert inputs["metadata"]["namespace"] == "monitoring"
         if obj["kind"] == "ConfigMap":
@@ -63,8 +59,8 @@ def test_every_child_waits_for_the_metrics_stack(pulumi_mocks):
         Observability("observability", ObservabilityArgs(platform=platform, depends_on=(stack,)))
 
     pulumi.runtime.test(construct)()
-    stack = by_name(pulumi_mocks, "metrics-stack")
-    component = by_name(pulumi_mocks, "observability")
+    stack = pulumi_mocks.named("metrics-stack")
+    component = pulumi_mocks.named("observability")
     children = [r for r in pulumi_mocks.registrations if r.parent == component.urn]
     assert len(children) == 4
     for child in children:

@@ -36,13 +36,9 @@ def build(monitor, cfg) -> dict:
     return outputs
 
 
-def of_type(monitor, typ):
-    return [r for r in monitor.registrations if r.type == typ]
-
-
 def test_cluster_is_private_encrypted_api_authenticated_and_logged(pulumi_mocks):
     outputs = build(pulumi_mocks, platform())
-    (eks,) = of_type(pulumi_mocks, "aws:eks/cluster:Cluster")
+    (eks,) = pulumi_mocks.of_type("aws:eks/cluster:Cluster")
     inputs = eks.inputs
     assert inputs["name"] == "llm-dev" and inputs["version"] == "1.35"
     assert inputs["vpcConfig"]["endpointPrivateAccess"] is True
@@ -50,11 +46,11 @@ def test_cluster_is_private_encrypted_api_authenticated_and_logged(pulumi_mocks)
     assert "publicAccessCidrs" not in inputs["vpcConfig"]
     assert inputs["accessConfig"] == {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False}
     assert inputs["encryptionConfig"]["resources"] == ["secrets"]
-    (key,) = of_type(pulumi_mocks, "aws:kms/key:Key")
+    (key,) = pulumi_mocks.of_type("aws:kms/key:Key")
     assert key.inputs["enableKeyRotation"] is True
     assert inputs["encryptionConfig"]["provider"]["keyArn"].endswith(key.inputs.get("name", "cluster-secrets-key"))
     assert inputs["enabledClusterLogTypes"] == ["api", "audit", "authenticator"]
-    (logs,) = of_type(pulumi_mocks, "aws:cloudwatch/logGroup:LogGroup")
+    (logs,) = pulumi_mocks.of_type("aws:cloudwatch/logGroup:LogGroup")
     assert logs.urn in eks.dependencies and logs.inputs["name"] == "/aws/eks/llm-dev/cluster"
     assert inputs["bootstrapSelfManagedAddons"] is False
     assert outputs == {"endpoint": "https://llm-dev.eks.offline.invalid", "ca": "T0ZGTElORS1QTEFO",
@@ -65,11 +61,11 @@ def test_public_endpoint_only_for_its_allow_list_and_admins_get_explicit_entries
     admin = "arn:aws:iam::123456789012:role/platform-admins"
     build(pulumi_mocks, platform(endpointPublicAccess=True, publicAccessCidrs=["203.0.113.0/24"],
                                  adminRoleArns=[admin]))
-    (eks,) = of_type(pulumi_mocks, "aws:eks/cluster:Cluster")
+    (eks,) = pulumi_mocks.of_type("aws:eks/cluster:Cluster")
     assert eks.inputs["vpcConfig"]["endpointPublicAccess"] is True
     assert eks.inputs["vpcConfig"]["publicAccessCidrs"] == ["203.0.113.0/24"]
-    (entry,) = of_type(pulumi_mocks, "aws:eks/accessEntry:AccessEntry")
-    (association,) = of_type(pulumi_mocks, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    (entry,) = pulumi_mocks.of_type("aws:eks/accessEntry:AccessEntry")
+    (association,) = pulumi_mocks.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
     assert entry.inputs["principalArn"] == admin and entry.inputs["type"] == "STANDARD"
     assert association.inputs["policyArn"].endswith("AmazonEKSClusterAdminPolicy")
     assert association.inputs["accessScope"] == {"type": "cluster"}
@@ -77,10 +73,10 @@ def test_public_endpoint_only_for_its_allow_list_and_admins_get_explicit_entries
 
 def test_addons_are_pinned_and_ordered_around_the_system_nodes(pulumi_mocks):
     build(pulumi_mocks, platform())
-    addons = {r.inputs["addonName"]: r for r in of_type(pulumi_mocks, "aws:eks/addon:Addon")}
+    addons = {r.inputs["addonName"]: r for r in pulumi_mocks.of_type("aws:eks/addon:Addon")}
     assert set(addons) == set(VERSIONS)
     assert all(addons[n].inputs["addonVersion"] == v for n, v in VERSIONS.items())
-    (nodes,) = of_type(pulumi_mocks, "aws:eks/nodeGroup:NodeGroup")
+    (nodes,) = pulumi_mocks.of_type("aws:eks/nodeGroup:NodeGroup")
     for early in ("vpc-cni", "kube-proxy", "eks-pod-identity-agent"):
         assert addons[early].urn in nodes.dependencies
     for late in ("coredns", "aws-efs-csi-driver", "aws-ebs-csi-driver"):
@@ -98,20 +94,20 @@ def test_every_child_is_parented_to_the_component(pulumi_mocks):
     build(pulumi_mocks, platform())
     component = next(r for r in pulumi_mocks.registrations if r.type == "llm-platform:aws:Cluster")
     assert all(r.parent == component.urn for r in pulumi_mocks.registrations if r is not component)
-    roles = [json.loads(r.inputs["assumeRolePolicy"]) for r in of_type(pulumi_mocks, "aws:iam/role:Role")]
+    roles = [json.loads(r.inputs["assumeRolePolicy"]) for r in pulumi_mocks.of_type("aws:iam/role:Role")]
     assert all("*" not in json.dumps(statement["Action"]) for role in roles for statement in role["Statement"])
 
 
 def test_the_ebs_csi_driver_acts_through_its_own_pod_identity_role(pulumi_mocks):
     build(pulumi_mocks, platform())
-    (role,) = [r for r in of_type(pulumi_mocks, "aws:iam/role:Role") if r.name == "cluster-ebs-csi-role"]
+    (role,) = [r for r in pulumi_mocks.of_type("aws:iam/role:Role") if r.name == "cluster-ebs-csi-role"]
     (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
     assert statement["Principal"] == {"Service": "pods.eks.amazonaws.com"}
     assert sorted(statement["Action"]) == ["sts:AssumeRole", "sts:TagSession"]
-    (attachment,) = [r for r in of_type(pulumi_mocks, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    (attachment,) = [r for r in pulumi_mocks.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
                      if r.inputs["role"] == role.name]
     assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
-    addon = next(r for r in of_type(pulumi_mocks, "aws:eks/addon:Addon") if r.inputs["addonName"] == "aws-ebs-csi-driver")
+    addon = next(r for r in pulumi_mocks.of_type("aws:eks/addon:Addon") if r.inputs["addonName"] == "aws-ebs-csi-driver")
     (association,) = addon.inputs["podIdentityAssociations"]
     assert association["roleArn"].endswith(role.name)
     assert attachment.urn in addon.dependencies  # the permissions exist before the controller starts

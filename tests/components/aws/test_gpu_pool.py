@@ -38,28 +38,20 @@ def build(pool_name: str, config: GpuPoolConfig, kubernetes_version: str = "1.34
     pulumi.runtime.test(construct)()
 
 
-def of_type(monitor, typ):
-    return [r for r in monitor.registrations if r.type == typ]
-
-
-def by_name(monitor, name):
-    return next(r for r in monitor.registrations if r.name == name)
-
-
 def as_object(registration) -> dict:
     return normalize(kubernetes_object(registration))  # integral floats back to ints (protobuf round trip)
 
 
 def test_karpenter_pool_registers_node_class_and_node_pool(pulumi_mocks):
     build("l4", pool())
-    component = by_name(pulumi_mocks, "l4")
+    component = pulumi_mocks.named("l4")
     assert component.type == "llm-platform:aws:GpuPool" and not component.custom
-    node_class = by_name(pulumi_mocks, "l4-node-class")
-    node_pool = by_name(pulumi_mocks, "l4-node-pool")
+    node_class = pulumi_mocks.named("l4-node-class")
+    node_pool = pulumi_mocks.named("l4-node-pool")
     assert node_class.type == "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
     assert node_pool.type == "kubernetes:karpenter.sh/v1:NodePool"
     assert node_class.parent == node_pool.parent == component.urn
-    assert not of_type(pulumi_mocks, "aws:eks/nodeGroup:NodeGroup")
+    assert not pulumi_mocks.of_type("aws:eks/nodeGroup:NodeGroup")
     # what the engine receives is schema-valid
     assert validate_object(as_object(node_class), "1.34") == []
     assert validate_object(as_object(node_pool), "1.34") == []
@@ -67,18 +59,18 @@ def test_karpenter_pool_registers_node_class_and_node_pool(pulumi_mocks):
 
 def test_karpenter_pool_wiring(pulumi_mocks):
     build("l4", pool())
-    node_class = by_name(pulumi_mocks, "l4-node-class")
-    node_pool = by_name(pulumi_mocks, "l4-node-pool")
+    node_class = pulumi_mocks.named("l4-node-class")
+    node_pool = pulumi_mocks.named("l4-node-pool")
     spec = node_class.inputs["spec"]
     assert spec["role"] == NODE_ROLE_NAME
     assert spec["subnetSelectorTerms"] == [{"tags": {"karpenter.sh/discovery": CLUSTER}}]
     assert spec["amiSelectorTerms"] == [{"alias": "al2023@v20261119"}]
     assert node_pool.inputs["spec"]["template"]["metadata"]["labels"][GPU_POOL_LABEL] == "l4"
     assert node_pool.inputs["spec"]["limits"] == {"nvidia.com/gpu": 4}
-    karpenter = by_name(pulumi_mocks, "karpenter-release")
+    karpenter = pulumi_mocks.named("karpenter-release")
     assert karpenter.urn in node_class.dependencies and karpenter.urn in node_pool.dependencies
     assert node_class.urn in node_pool.dependencies
-    provider = by_name(pulumi_mocks, "cluster")
+    provider = pulumi_mocks.named("cluster")
     assert node_pool.provider.startswith(provider.urn) and node_class.provider.startswith(provider.urn)
 
 
@@ -90,9 +82,9 @@ def test_bottlerocket_on_a_cluster_newer_than_the_pinned_release_fails_at_plan_t
 def test_node_group_pool_registers_a_node_group_and_no_node_pool(pulumi_mocks):
     build("h100", pool(gpu="H100", capacityTypes=["on-demand"], gpuLimit=16, provisioner="nodeGroup",
                        instanceTypes=["p5.48xlarge"], capacityReservationId="cr-0123456789abcdef0"))
-    assert not of_type(pulumi_mocks, "kubernetes:karpenter.sh/v1:NodePool")
-    assert not of_type(pulumi_mocks, "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")
-    (group,) = of_type(pulumi_mocks, "aws:eks/nodeGroup:NodeGroup")
+    assert not pulumi_mocks.of_type("kubernetes:karpenter.sh/v1:NodePool")
+    assert not pulumi_mocks.of_type("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")
+    (group,) = pulumi_mocks.of_type("aws:eks/nodeGroup:NodeGroup")
     inputs = group.inputs
     assert inputs["amiType"] == "AL2023_x86_64_NVIDIA"
     assert inputs["capacityType"] == "ON_DEMAND"
@@ -102,14 +94,14 @@ def test_node_group_pool_registers_a_node_group_and_no_node_pool(pulumi_mocks):
     assert inputs["scalingConfig"] == {"minSize": 2, "maxSize": 2, "desiredSize": 2}
     assert inputs["nodeRoleArn"] == NODE_ROLE_ARN and inputs["subnetIds"] == SUBNETS
     assert inputs["clusterName"] == CLUSTER
-    (template,) = of_type(pulumi_mocks, "aws:ec2/launchTemplate:LaunchTemplate")
+    (template,) = pulumi_mocks.of_type("aws:ec2/launchTemplate:LaunchTemplate")
     assert template.inputs["capacityReservationSpecification"] == {
         "capacityReservationTarget": {"capacityReservationId": "cr-0123456789abcdef0"}}
     assert template.inputs["metadataOptions"]["httpTokens"] == "required"
     assert template.inputs["blockDeviceMappings"][0]["ebs"]["encrypted"] == "true"
     assert inputs["launchTemplate"]["id"] == "h100-launch-template-offline-id"
     assert "diskSize" not in inputs  # the disk is in the launch template
-    assert group.parent == template.parent == by_name(pulumi_mocks, "h100").urn
+    assert group.parent == template.parent == pulumi_mocks.named("h100").urn
 
 
 def build_software(pools: dict[str, GpuPoolConfig]) -> None:
@@ -122,10 +114,10 @@ def build_software(pools: dict[str, GpuPoolConfig]) -> None:
 
 def test_gpu_node_software_installs_pinned_charts(pulumi_mocks):
     build_software({"l4": pool(), "br": pool(amiFamily="bottlerocket")})
-    component = by_name(pulumi_mocks, "gpu-software")
+    component = pulumi_mocks.named("gpu-software")
     assert component.type == "llm-platform:aws:GpuNodeSoftware"
-    plugin = by_name(pulumi_mocks, "gpu-software-device-plugin")
-    dcgm = by_name(pulumi_mocks, "gpu-software-dcgm-exporter")
+    plugin = pulumi_mocks.named("gpu-software-device-plugin")
+    dcgm = pulumi_mocks.named("gpu-software-dcgm-exporter")
     assert (plugin.inputs["chart"], plugin.inputs["version"]) == ("nvidia-device-plugin", "0.20.0")
     assert plugin.inputs["repositoryOpts"] == {"repo": "https://nvidia.github.io/k8s-device-plugin"}
     assert (dcgm.inputs["chart"], dcgm.inputs["version"]) == ("dcgm-exporter", "4.8.2")
@@ -139,5 +131,5 @@ def test_gpu_node_software_installs_pinned_charts(pulumi_mocks):
 
 def test_no_device_plugin_when_every_pool_is_bottlerocket(pulumi_mocks):
     build_software({"br": pool(amiFamily="bottlerocket")})
-    releases = of_type(pulumi_mocks, "kubernetes:helm.sh/v3:Release")
+    releases = pulumi_mocks.of_type("kubernetes:helm.sh/v3:Release")
     assert [r.name for r in releases] == ["gpu-software-dcgm-exporter"]

@@ -29,17 +29,9 @@ def build(monitor, **extra) -> dict:
     return outputs
 
 
-def of_type(monitor, typ):
-    return [r for r in monitor.registrations if r.type == typ]
-
-
-def by_name(monitor, name):
-    return next(r for r in monitor.registrations if r.name == name)
-
-
 def test_every_child_is_parented_to_the_component(pulumi_mocks):
     build(pulumi_mocks)
-    component = by_name(pulumi_mocks, "karpenter")
+    component = pulumi_mocks.named("karpenter")
     assert component.type == "llm-platform:aws:Karpenter" and not component.custom
     children = [r for r in pulumi_mocks.registrations if r.name.startswith("karpenter-")]
     assert children and all(r.parent == component.urn for r in children)
@@ -47,8 +39,8 @@ def test_every_child_is_parented_to_the_component(pulumi_mocks):
 
 def test_chart_values_carry_the_queue_name_output(pulumi_mocks):
     outputs = build(pulumi_mocks)
-    (queue,) = of_type(pulumi_mocks, "aws:sqs/queue:Queue")
-    release = by_name(pulumi_mocks, "karpenter-release")
+    (queue,) = pulumi_mocks.of_type("aws:sqs/queue:Queue")
+    release = pulumi_mocks.named("karpenter-release")
     settings = release.inputs["values"]["settings"]
     assert settings["interruptionQueue"] == outputs["queue_name"] == "karpenter-interruption-queue"
     assert settings["clusterName"] == CLUSTER
@@ -58,40 +50,40 @@ def test_chart_values_carry_the_queue_name_output(pulumi_mocks):
 
 def test_releases_are_pinned_and_ordered(pulumi_mocks):
     build(pulumi_mocks)
-    crd = by_name(pulumi_mocks, "karpenter-crd")
-    release = by_name(pulumi_mocks, "karpenter-release")
+    crd = pulumi_mocks.named("karpenter-crd")
+    release = pulumi_mocks.named("karpenter-release")
     assert release.type == crd.type == "kubernetes:helm.sh/v3:Release"
     assert release.inputs["chart"] == "oci://public.ecr.aws/karpenter/karpenter"
     assert crd.inputs["chart"] == "oci://public.ecr.aws/karpenter/karpenter-crd"
     assert release.inputs["version"] == crd.inputs["version"] == "1.14.1"
     assert release.inputs["name"] == "karpenter" and release.inputs["namespace"] == "kube-system"
     assert release.inputs["skipCrds"] is True
-    pod_identity = by_name(pulumi_mocks, "karpenter-pod-identity")
+    pod_identity = pulumi_mocks.named("karpenter-pod-identity")
     assert {pod_identity.urn, crd.urn} <= set(release.dependencies)
-    provider = by_name(pulumi_mocks, "cluster")
+    provider = pulumi_mocks.named("cluster")
     assert release.provider.startswith(provider.urn) and crd.provider.startswith(provider.urn)
 
 
 def test_pod_identity_binds_the_chart_service_account(pulumi_mocks):
     build(pulumi_mocks)
-    association = by_name(pulumi_mocks, "karpenter-pod-identity")
-    release = by_name(pulumi_mocks, "karpenter-release")
+    association = pulumi_mocks.named("karpenter-pod-identity")
+    release = pulumi_mocks.named("karpenter-release")
     assert association.inputs["namespace"] == release.inputs["namespace"]
     assert association.inputs["serviceAccount"] == release.inputs["values"]["serviceAccount"]["name"] == "karpenter"
-    role = by_name(pulumi_mocks, "karpenter-controller-role")
+    role = pulumi_mocks.named("karpenter-controller-role")
     assert association.inputs["roleArn"] == f"arn:aws:iam::{ACCOUNT}:role/karpenter-controller-role"
     trust = json.loads(role.inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "pods.eks.amazonaws.com"}
     # the controller's permissions exist before Karpenter starts
-    attachments = [r for r in of_type(pulumi_mocks, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    attachments = [r for r in pulumi_mocks.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
                    if r.name.startswith("karpenter-controller-")]
     assert len(attachments) == 5 and {a.urn for a in attachments} <= set(association.dependencies)
 
 
 def test_interruption_rules_each_with_a_queue_target(pulumi_mocks):
     build(pulumi_mocks)
-    rules = of_type(pulumi_mocks, "aws:cloudwatch/eventRule:EventRule")
-    targets = of_type(pulumi_mocks, "aws:cloudwatch/eventTarget:EventTarget")
+    rules = pulumi_mocks.of_type("aws:cloudwatch/eventRule:EventRule")
+    targets = pulumi_mocks.of_type("aws:cloudwatch/eventTarget:EventTarget")
     assert len(rules) == len(targets) == 5  # the four classic rules + capacity-reservation interruptions
     detail_types = set()
     for rule in rules:
@@ -108,7 +100,7 @@ def test_interruption_rules_each_with_a_queue_target(pulumi_mocks):
 
 def test_queue_policy_is_tls_only(pulumi_mocks):
     build(pulumi_mocks)
-    (policy,) = of_type(pulumi_mocks, "aws:sqs/queuePolicy:QueuePolicy")
+    (policy,) = pulumi_mocks.of_type("aws:sqs/queuePolicy:QueuePolicy")
     doc = json.loads(policy.inputs["policy"])
     assert policy.inputs["queueUrl"].endswith("/karpenter-interruption-queue")
     deny = next(s for s in doc["Statement"] if s["Effect"] == "Deny")
@@ -117,7 +109,7 @@ def test_queue_policy_is_tls_only(pulumi_mocks):
 
 def test_controller_policies_are_scoped_to_this_cluster_queue_and_node_role(pulumi_mocks):
     outputs = build(pulumi_mocks)
-    documents = {r.name: json.loads(r.inputs["policy"]) for r in of_type(pulumi_mocks, "aws:iam/policy:Policy")}
+    documents = {r.name: json.loads(r.inputs["policy"]) for r in pulumi_mocks.of_type("aws:iam/policy:Policy")}
     assert set(documents) == {f"karpenter-controller-{k}" for k in
                               ("node-lifecycle", "iam-integration", "eks-integration", "interruption",
                                "resource-discovery")}
@@ -133,12 +125,12 @@ def test_controller_policies_are_scoped_to_this_cluster_queue_and_node_role(pulu
 
 def test_node_role_joins_the_cluster(pulumi_mocks):
     outputs = build(pulumi_mocks)
-    (entry,) = of_type(pulumi_mocks, "aws:eks/accessEntry:AccessEntry")
+    (entry,) = pulumi_mocks.of_type("aws:eks/accessEntry:AccessEntry")
     assert entry.inputs["type"] == "EC2_LINUX"
     assert entry.inputs["principalArn"] == outputs["node_role_arn"]
     assert entry.inputs["clusterName"] == CLUSTER
     node_policies = {r.inputs["policyArn"].rsplit("/", 1)[-1]
-                     for r in of_type(pulumi_mocks, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                     for r in pulumi_mocks.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
                      if r.name.startswith("karpenter-node-role-")}
     assert node_policies == {"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy",
                              "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"}

@@ -28,18 +28,6 @@ def build(config: NetworkConfig) -> dict:
     return outputs
 
 
-def kind(r: Registration) -> str:
-    return r.type.rsplit(":", 1)[-1]
-
-
-def of_kind(monitor: PlanMonitor, name: str) -> list[Registration]:
-    return [r for r in monitor.registrations if kind(r) == name]
-
-
-def by_name(monitor: PlanMonitor, name: str) -> Registration:
-    return next(r for r in monitor.registrations if r.name == name)
-
-
 def resource_id(monitor: PlanMonitor, r: Registration) -> str:
     return monitor.resources[r.urn].id
 
@@ -54,34 +42,34 @@ THREE_HA = NetworkConfig(availability_zones=3, high_availability_nat=True)
 ])
 def test_resource_counts(pulumi_mocks, config, expected):
     build(config)
-    counts = Counter(kind(r) for r in pulumi_mocks.registrations)
+    counts = Counter(r.kind for r in pulumi_mocks.registrations)
     assert counts == {"Network": 1, "Vpc": 1, "InternetGateway": 1, "VpcEndpoint": 1, **expected}
 
 
 def test_vpc_has_dns_and_the_configured_cidr(pulumi_mocks):
     build(TWO_SINGLE)
-    (vpc,) = of_kind(pulumi_mocks, "Vpc")
+    (vpc,) = pulumi_mocks.of_kind("Vpc")
     assert vpc.inputs["cidrBlock"] == "10.40.0.0/16"
     assert vpc.inputs["enableDnsSupport"] is True and vpc.inputs["enableDnsHostnames"] is True
 
 
 def test_subnets_carry_their_tier_tags(pulumi_mocks):
     build(THREE_HA)
-    private = by_name(pulumi_mocks, "network-private-us-east-1b")
-    public = by_name(pulumi_mocks, "network-public-us-east-1b")
+    private = pulumi_mocks.named("network-private-us-east-1b")
+    public = pulumi_mocks.named("network-public-us-east-1b")
     assert private.inputs["cidrBlock"] == "10.40.32.0/19" and private.inputs["availabilityZone"] == "us-east-1b"
     assert public.inputs["cidrBlock"] == "10.40.228.0/22" and public.inputs["mapPublicIpOnLaunch"] is False
     assert private.inputs["tags"] == {"Name": "llm-dev-private-us-east-1b", "llm-platform:stack": "dev",
                                       "kubernetes.io/role/internal-elb": "1", "karpenter.sh/discovery": "llm-dev"}
     assert public.inputs["tags"] == {"Name": "llm-dev-public-us-east-1b", "llm-platform:stack": "dev",
                                      "kubernetes.io/role/elb": "1"}
-    vpc_id = resource_id(pulumi_mocks, by_name(pulumi_mocks, "network-vpc"))
-    assert all(s.inputs["vpcId"] == vpc_id for s in of_kind(pulumi_mocks, "Subnet"))
+    vpc_id = resource_id(pulumi_mocks, pulumi_mocks.named("network-vpc"))
+    assert all(s.inputs["vpcId"] == vpc_id for s in pulumi_mocks.of_kind("Subnet"))
 
 
 def test_every_taggable_resource_has_a_name_and_the_stack(pulumi_mocks):
     build(THREE_HA)
-    tagged = [r for r in pulumi_mocks.registrations if kind(r) in TAGGED]
+    tagged = [r for r in pulumi_mocks.registrations if r.kind in TAGGED]
     assert len(tagged) == 1 + 1 + 6 + 3 + 3 + 4 + 1
     for r in tagged:
         assert r.inputs["tags"]["llm-platform:stack"] == "dev", r.name
@@ -91,12 +79,12 @@ def test_every_taggable_resource_has_a_name_and_the_stack(pulumi_mocks):
 
 def test_single_nat_serves_every_private_route(pulumi_mocks):
     build(TWO_SINGLE)
-    (nat,) = of_kind(pulumi_mocks, "NatGateway")
+    (nat,) = pulumi_mocks.of_kind("NatGateway")
     assert nat.name == "network-nat-us-east-1a"
-    assert nat.inputs["subnetId"] == resource_id(pulumi_mocks, by_name(pulumi_mocks, "network-public-us-east-1a"))
-    (eip,) = of_kind(pulumi_mocks, "Eip")
+    assert nat.inputs["subnetId"] == resource_id(pulumi_mocks, pulumi_mocks.named("network-public-us-east-1a"))
+    (eip,) = pulumi_mocks.of_kind("Eip")
     assert nat.inputs["allocationId"] == resource_id(pulumi_mocks, eip) and eip.inputs["domain"] == "vpc"
-    private_routes = [r for r in of_kind(pulumi_mocks, "Route") if "private" in r.name]
+    private_routes = [r for r in pulumi_mocks.of_kind("Route") if "private" in r.name]
     assert len(private_routes) == 2
     for route in private_routes:
         assert route.inputs["destinationCidrBlock"] == "0.0.0.0/0"
@@ -107,41 +95,41 @@ def test_single_nat_serves_every_private_route(pulumi_mocks):
 def test_high_availability_nat_keeps_each_zone_on_its_own_nat(pulumi_mocks):
     build(THREE_HA)
     for zone in ("us-east-1a", "us-east-1b", "us-east-1c"):
-        nat = by_name(pulumi_mocks, f"network-nat-{zone}")
-        public = by_name(pulumi_mocks, f"network-public-{zone}")
+        nat = pulumi_mocks.named(f"network-nat-{zone}")
+        public = pulumi_mocks.named(f"network-public-{zone}")
         assert nat.inputs["subnetId"] == resource_id(pulumi_mocks, public)
-        route = by_name(pulumi_mocks, f"network-private-default-route-{zone}")
-        table = by_name(pulumi_mocks, f"network-private-rt-{zone}")
+        route = pulumi_mocks.named(f"network-private-default-route-{zone}")
+        table = pulumi_mocks.named(f"network-private-rt-{zone}")
         assert route.inputs["natGatewayId"] == resource_id(pulumi_mocks, nat)
         assert route.inputs["routeTableId"] == resource_id(pulumi_mocks, table)
-        association = by_name(pulumi_mocks, f"network-private-rta-{zone}")
+        association = pulumi_mocks.named(f"network-private-rta-{zone}")
         assert association.inputs == {"routeTableId": resource_id(pulumi_mocks, table),
-                                      "subnetId": resource_id(pulumi_mocks, by_name(pulumi_mocks,
-                                                                                    f"network-private-{zone}"))}
+                                      "subnetId": resource_id(pulumi_mocks,
+                                                              pulumi_mocks.named(f"network-private-{zone}"))}
 
 
 def test_nat_waits_for_the_internet_gateway(pulumi_mocks):
     build(TWO_SINGLE)
-    igw = by_name(pulumi_mocks, "network-igw")
-    assert all(igw.urn in r.dependencies for r in of_kind(pulumi_mocks, "NatGateway") + of_kind(pulumi_mocks, "Eip"))
+    igw = pulumi_mocks.named("network-igw")
+    assert all(igw.urn in r.dependencies for r in pulumi_mocks.of_kind("NatGateway") + pulumi_mocks.of_kind("Eip"))
 
 
 def test_public_subnets_route_to_the_internet_gateway(pulumi_mocks):
     build(TWO_SINGLE)
-    route = by_name(pulumi_mocks, "network-public-default-route")
-    public_rt = resource_id(pulumi_mocks, by_name(pulumi_mocks, "network-public-rt"))
+    route = pulumi_mocks.named("network-public-default-route")
+    public_rt = resource_id(pulumi_mocks, pulumi_mocks.named("network-public-rt"))
     assert route.inputs == {"routeTableId": public_rt, "destinationCidrBlock": "0.0.0.0/0",
-                            "gatewayId": resource_id(pulumi_mocks, by_name(pulumi_mocks, "network-igw"))}
-    public_subnets = {resource_id(pulumi_mocks, r) for r in of_kind(pulumi_mocks, "Subnet") if "public" in r.name}
-    associated = {r.inputs["subnetId"] for r in of_kind(pulumi_mocks, "RouteTableAssociation")
+                            "gatewayId": resource_id(pulumi_mocks, pulumi_mocks.named("network-igw"))}
+    public_subnets = {resource_id(pulumi_mocks, r) for r in pulumi_mocks.of_kind("Subnet") if "public" in r.name}
+    associated = {r.inputs["subnetId"] for r in pulumi_mocks.of_kind("RouteTableAssociation")
                   if r.inputs["routeTableId"] == public_rt}
     assert associated == public_subnets
 
 
 def test_s3_gateway_endpoint_on_the_private_route_tables(pulumi_mocks):
     build(THREE_HA)
-    (endpoint,) = of_kind(pulumi_mocks, "VpcEndpoint")
-    private_tables = [resource_id(pulumi_mocks, r) for r in of_kind(pulumi_mocks, "RouteTable") if "private" in r.name]
+    (endpoint,) = pulumi_mocks.of_kind("VpcEndpoint")
+    private_tables = [resource_id(pulumi_mocks, r) for r in pulumi_mocks.of_kind("RouteTable") if "private" in r.name]
     assert endpoint.inputs["serviceName"] == "com.amazonaws.us-east-1.s3"
     assert endpoint.inputs["vpcEndpointType"] == "Gateway"
     assert sorted(endpoint.inputs["routeTableIds"]) == sorted(private_tables) and len(private_tables) == 3
@@ -149,7 +137,7 @@ def test_s3_gateway_endpoint_on_the_private_route_tables(pulumi_mocks):
 
 def test_every_child_is_named_after_and_parented_by_the_component(pulumi_mocks):
     build(THREE_HA)
-    component = by_name(pulumi_mocks, "network")
+    component = pulumi_mocks.named("network")
     assert component.type == "llm-platform:aws:Network" and not component.custom
     children = [r for r in pulumi_mocks.registrations if r is not component]
     assert children and all(r.parent == component.urn for r in children)

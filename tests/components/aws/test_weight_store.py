@@ -53,21 +53,9 @@ def build(config, subnets=SUBNETS, with_provider=False) -> dict:
     return outputs
 
 
-def kind(r: Registration) -> str:
-    return r.type.rsplit(":", 1)[-1]
-
-
-def of_kind(monitor: PlanMonitor, name: str) -> list[Registration]:
-    return [r for r in monitor.registrations if kind(r) == name]
-
-
 def one(monitor: PlanMonitor, name: str) -> Registration:
-    (found,) = of_kind(monitor, name)
+    (found,) = monitor.of_kind(name)
     return found
-
-
-def by_name(monitor: PlanMonitor, name: str) -> Registration:
-    return next(r for r in monitor.registrations if r.name == name)
 
 
 S3FILES_KINDS = {"FilesFileSystem", "FilesMountTarget", "FilesAccessPoint", "SecurityGroup",
@@ -120,7 +108,7 @@ def test_bucket_settings(pulumi_mocks):
 
 def test_every_child_is_parented_by_the_component(pulumi_mocks):
     build(platform())
-    component = by_name(pulumi_mocks, "weights")
+    component = pulumi_mocks.named("weights")
     assert component.type == "llm-platform:aws:WeightStore" and not component.custom
     children = [r for r in pulumi_mocks.registrations if r is not component]
     assert children and all(r.parent == component.urn for r in children)
@@ -139,18 +127,18 @@ def test_s3files_file_system_follows_the_bucket_and_its_versioning(pulumi_mocks)
     assert fs.inputs["bucket"] == f"arn:aws:s3:::{BUCKET}"
     assert one(pulumi_mocks, "Bucket").urn in fs.dependencies
     assert one(pulumi_mocks, "BucketVersioning").urn in fs.dependencies
-    role = by_name(pulumi_mocks, "weights-files-role")
+    role = pulumi_mocks.named("weights-files-role")
     assert fs.inputs["roleArn"] == f"arn:aws:iam::{ACCOUNT}:role/weights-files-role"
     trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "elasticfilesystem.amazonaws.com"}
-    assert by_name(pulumi_mocks, "weights-files-role-policy").urn in fs.dependencies
+    assert pulumi_mocks.named("weights-files-role-policy").urn in fs.dependencies
 
 
 @pytest.mark.parametrize("zones", [2, 3])
 def test_one_mount_target_per_private_subnet(pulumi_mocks, zones):
     subnets = [f"subnet-0{c * 16}" for c in "abcdef"[:zones]]
     build(platform(network={"availabilityZones": zones}), subnets=subnets)
-    targets = sorted(of_kind(pulumi_mocks, "FilesMountTarget"), key=lambda r: r.name)
+    targets = sorted(pulumi_mocks.of_kind("FilesMountTarget"), key=lambda r: r.name)
     assert [t.inputs["subnetId"] for t in targets] == subnets
     sg = one(pulumi_mocks, "SecurityGroup")
     assert sg.inputs["vpcId"] == "vpc-0offline0000000"
@@ -192,8 +180,8 @@ def test_volume_handle_is_built_from_the_outputs(pulumi_mocks):
     assert pv.inputs["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
     assert pv.inputs["spec"]["accessModes"] == ["ReadWriteMany"]
     assert one(pulumi_mocks, "FilesAccessPoint").urn in pv.dependencies
-    assert all(t.urn in pv.dependencies for t in of_kind(pulumi_mocks, "FilesMountTarget"))
-    assert pv.provider and pv.provider.startswith(by_name(pulumi_mocks, "cluster").urn)
+    assert all(t.urn in pv.dependencies for t in pulumi_mocks.of_kind("FilesMountTarget"))
+    assert pv.provider and pv.provider.startswith(pulumi_mocks.named("cluster").urn)
 
 
 # --------------------------------------------------------------------------------------
@@ -202,11 +190,11 @@ def test_volume_handle_is_built_from_the_outputs(pulumi_mocks):
 
 
 def associations(monitor: PlanMonitor) -> dict[str, dict]:
-    return {r.inputs["serviceAccount"]: r.inputs for r in of_kind(monitor, "PodIdentityAssociation")}
+    return {r.inputs["serviceAccount"]: r.inputs for r in monitor.of_kind("PodIdentityAssociation")}
 
 
 def role_policy(monitor: PlanMonitor, prefix: str) -> list[dict]:
-    return json.loads(by_name(monitor, f"{prefix}-role-policy").inputs["policy"])["Statement"]
+    return json.loads(monitor.named(f"{prefix}-role-policy").inputs["policy"])["Statement"]
 
 
 def test_s3files_binds_only_the_preload_identity(pulumi_mocks):
@@ -216,7 +204,7 @@ def test_s3files_binds_only_the_preload_identity(pulumi_mocks):
         "roleArn": f"arn:aws:iam::{ACCOUNT}:role/weights-preload-role",
     }}
     assert outputs["preload_role_arn"] == f"arn:aws:iam::{ACCOUNT}:role/weights-preload-role"
-    trust = json.loads(by_name(pulumi_mocks, "weights-preload-role").inputs["assumeRolePolicy"])["Statement"][0]
+    trust = json.loads(pulumi_mocks.named("weights-preload-role").inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "pods.eks.amazonaws.com"}
     assert trust["Action"] == ["sts:AssumeRole", "sts:TagSession"]
     write = role_policy(pulumi_mocks, "weights-preload")[0]
@@ -234,7 +222,7 @@ def test_streamer_binds_each_model_read_only_and_has_no_file_system(pulumi_mocks
                        "Resource": [f"arn:aws:s3:::{BUCKET}/{QWEN}/*"]}
     actions = {a for s in read for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
     assert actions == {"s3:GetObject", "s3:ListBucket", "kms:Decrypt"}
-    kinds = Counter(kind(r) for r in pulumi_mocks.registrations)
+    kinds = Counter(r.kind for r in pulumi_mocks.registrations)
     assert not S3FILES_KINDS & set(kinds)
     assert outputs["file_system_id"] is outputs["access_point_id"] is outputs["volume_handle"] is None
 
@@ -242,7 +230,7 @@ def test_streamer_binds_each_model_read_only_and_has_no_file_system(pulumi_mocks
 def test_association_waits_for_the_role_policy(pulumi_mocks):
     build(platform())
     association = one(pulumi_mocks, "PodIdentityAssociation")
-    assert by_name(pulumi_mocks, "weights-preload-role-policy").urn in association.dependencies
+    assert pulumi_mocks.named("weights-preload-role-policy").urn in association.dependencies
 
 
 def test_token_secret_reaches_the_preload_policy(pulumi_mocks):

@@ -30,10 +30,6 @@ def build(stack: str) -> PlatformServices:
     return built[0]
 
 
-def registered(monitor, name):
-    return next(r for r in monitor.registrations if r.name == name)
-
-
 def test_no_router_unless_the_stack_enables_it(services_mocks):
     services = build("dev")
     assert services.semantic_router is None
@@ -43,12 +39,12 @@ def test_no_router_unless_the_stack_enables_it(services_mocks):
 def test_the_router_component_and_its_children(services_mocks):
     services = build("prod")
     assert services.semantic_router is not None
-    component = registered(services_mocks, "semantic-router")
+    component = services_mocks.named("semantic-router")
     assert component.type == "llm-platform:services:SemanticRouter" and not component.custom
     children = [r for r in services_mocks.registrations if r.parent == component.urn]
     assert sorted(r.name for r in children) == ["semantic-router-namespace", "semantic-router-networkpolicy",
                                                 "semantic-router-release", "semantic-router-vmservicescrape"]
-    release = registered(services_mocks, "semantic-router-release")
+    release = services_mocks.named("semantic-router-release")
     assert (release.inputs["chart"], release.inputs["version"]) == (
         "oci://ghcr.io/vllm-project/charts/semantic-router", "0.2.0")
     assert release.inputs["name"] == render.RELEASE_NAME and release.inputs["namespace"] == render.NAMESPACE
@@ -56,10 +52,10 @@ def test_the_router_component_and_its_children(services_mocks):
     assert release.inputs["timeout"] == 1800  # the first start downloads the classifiers
     # after its namespace and the metrics stack (the scrape's CRD); its objects after the release
     deps = set(release.dependencies)
-    assert {registered(services_mocks, "semantic-router-namespace").urn,
-            registered(services_mocks, "metrics-release").urn} <= deps
+    assert {services_mocks.named("semantic-router-namespace").urn,
+            services_mocks.named("metrics-release").urn} <= deps
     for name in ("semantic-router-networkpolicy", "semantic-router-vmservicescrape"):
-        child = registered(services_mocks, name)
+        child = services_mocks.named(name)
         assert release.urn in child.dependencies
         obj = {k: child.inputs[k] for k in ("apiVersion", "kind", "metadata", "spec")}
         assert validate_object(obj, "1.35") == []

@@ -76,28 +76,16 @@ def unwrap(value: Any) -> Any:
     return value
 
 
-def by_name(monitor, name):
-    return next(r for r in monitor.registrations if r.name == name)
-
-
-def of_type(monitor, typ):
-    return [r for r in monitor.registrations if r.type == typ]
-
-
-def children(monitor, component):
-    return [r for r in monitor.registrations if r.parent == component.urn]
-
-
 @pytest.mark.parametrize("name", list(EXPECTED))
 def test_each_component_has_its_namespace_and_pinned_releases(services_mocks, name):
     build()
     token, namespace, releases = EXPECTED[name]
-    component = by_name(services_mocks, name)
+    component = services_mocks.named(name)
     assert component.type == token and not component.custom
-    (ns,) = [r for r in children(services_mocks, component) if r.type == NAMESPACE]
+    (ns,) = [r for r in services_mocks.children(component) if r.type == NAMESPACE]
     assert ns.name == f"{name}-namespace" and ns.inputs["metadata"]["name"] == namespace
     assert "pod-security.kubernetes.io/enforce" in ns.inputs["metadata"]["labels"]
-    found = [r for r in children(services_mocks, component) if r.type == RELEASE]
+    found = [r for r in services_mocks.children(component) if r.type == RELEASE]
     assert [r.name for r in found] == [r[0] for r in releases]
     for release, (_, release_name, chart, version, repo) in zip(found, releases):
         assert release.inputs["name"] == release_name
@@ -110,7 +98,7 @@ def test_each_component_has_its_namespace_and_pinned_releases(services_mocks, na
 
 def test_every_kubernetes_resource_uses_the_cluster_provider(services_mocks):
     build()
-    provider = by_name(services_mocks, "cluster")
+    provider = services_mocks.named("cluster")
     kube = [r for r in services_mocks.registrations if r.custom and r.type.startswith("kubernetes:")]
     assert len(kube) == 6 + 7 + 1 + 1  # namespaces, releases, the Grafana admin Secret, the ClusterSecretStore
     assert all(r.provider and r.provider.startswith(provider.urn) for r in kube)
@@ -148,10 +136,10 @@ def test_install_order(services_mocks):
 
 def test_what_the_cluster_must_have_first_precedes_every_namespace_and_release(services_mocks):
     build(depends_on=True)
-    first = by_name(services_mocks, "system-nodes").urn
+    first = services_mocks.named("system-nodes").urn
     gated = [r for r in services_mocks.registrations if r.type in (NAMESPACE, RELEASE)]
     assert len(gated) == 13 and all(first in r.dependencies for r in gated)
-    assert first in by_name(services_mocks, "external-secrets-pod-identity").dependencies
+    assert first in services_mocks.named("external-secrets-pod-identity").dependencies
 
 
 def test_ready_is_what_models_wait_for(services_mocks):
@@ -166,7 +154,7 @@ def test_ready_is_what_models_wait_for(services_mocks):
 
 def test_cluster_secret_store_is_schema_valid(services_mocks):
     build()
-    store = by_name(services_mocks, "external-secrets-cluster-secret-store")
+    store = services_mocks.named("external-secrets-cluster-secret-store")
     assert store.type == "kubernetes:external-secrets.io/v1:ClusterSecretStore"
     obj = {k: store.inputs[k] for k in ("apiVersion", "kind", "metadata", "spec")}
     assert validate_object(obj, "1.35") == []
@@ -176,22 +164,22 @@ def test_cluster_secret_store_is_schema_valid(services_mocks):
 
 def test_iam_reads_only_the_given_secrets(services_mocks):
     build(secret_arns=(ARN_B, ARN_A))
-    (policy,) = of_type(services_mocks, "aws:iam/policy:Policy")
+    (policy,) = services_mocks.of_type("aws:iam/policy:Policy")
     (statement,) = json.loads(policy.inputs["policy"])["Statement"]
     assert statement["Effect"] == "Allow"
     assert statement["Action"] == ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
     assert statement["Resource"] == sorted([ARN_A, ARN_B])
-    (attachment,) = of_type(services_mocks, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-    role = by_name(services_mocks, "external-secrets-role")
+    (attachment,) = services_mocks.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    role = services_mocks.named("external-secrets-role")
     assert attachment.inputs["role"] == role.name and attachment.inputs["policyArn"].endswith(policy.name)
     trust = json.loads(role.inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "pods.eks.amazonaws.com"}
     assert trust["Statement"][0]["Condition"]["StringEquals"]["aws:RequestTag/eks-cluster-name"] == CLUSTER
-    association = by_name(services_mocks, "external-secrets-pod-identity")
+    association = services_mocks.named("external-secrets-pod-identity")
     bound = {k: association.inputs[k] for k in ("clusterName", "namespace", "serviceAccount", "roleArn")}
     assert bound == {"clusterName": CLUSTER, "namespace": "external-secrets", "serviceAccount": "external-secrets",
                      "roleArn": f"arn:aws:iam::{ACCOUNT}:role/external-secrets-role"}
-    release = by_name(services_mocks, "external-secrets-release")
+    release = services_mocks.named("external-secrets-release")
     assert release.inputs["values"]["serviceAccount"]["name"] == association.inputs["serviceAccount"]
 
 
@@ -215,15 +203,15 @@ def test_secret_arns_resolved_later_are_scoped_too(services_mocks):
         built.append(install_platform_services(platform(), provider, REGION, ACCOUNT, CLUSTER, [arn], []))
 
     pulumi.runtime.test(construct)()
-    (policy,) = of_type(services_mocks, "aws:iam/policy:Policy")
+    (policy,) = services_mocks.of_type("aws:iam/policy:Policy")
     assert json.loads(policy.inputs["policy"])["Statement"][0]["Resource"] == [ARN_B]
 
 
 def test_no_secrets_no_policy(services_mocks):
     build(secret_arns=())
-    assert of_type(services_mocks, "aws:iam/policy:Policy") == []
-    assert of_type(services_mocks, "aws:iam/rolePolicyAttachment:RolePolicyAttachment") == []
-    assert by_name(services_mocks, "external-secrets-pod-identity")  # the identity exists, without permissions
+    assert services_mocks.of_type("aws:iam/policy:Policy") == []
+    assert services_mocks.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") == []
+    assert services_mocks.named("external-secrets-pod-identity")  # the identity exists, without permissions
 
 
 def test_a_secret_arn_of_another_account_is_refused(services_mocks):
@@ -233,14 +221,14 @@ def test_a_secret_arn_of_another_account_is_refused(services_mocks):
 
 def test_generated_credentials_reach_the_charts_and_stay_secret(services_mocks):
     build()
-    secret = by_name(services_mocks, "metrics-grafana-admin")
+    secret = services_mocks.named("metrics-grafana-admin")
     assert _SECRET_SIG in secret.inputs["stringData"]  # the whole stringData is a Pulumi secret
     data = unwrap(secret.inputs["stringData"])
     assert data == {"admin-user": "admin", "admin-password": GENERATED[:32]}
-    grafana = unwrap(by_name(services_mocks, "metrics-release").inputs["values"])["grafana"]
+    grafana = unwrap(services_mocks.named("metrics-release").inputs["values"])["grafana"]
     assert grafana["admin"]["existingSecret"] == secret.inputs["metadata"]["name"]
     assert secret.inputs["metadata"]["namespace"] == "monitoring"
-    ai = by_name(services_mocks, "ai-gateway-release").inputs["values"]
+    ai = services_mocks.named("ai-gateway-release").inputs["values"]
     assert _SECRET_SIG in json.dumps(ai)
     assert unwrap(ai)["controller"]["mcp"]["sessionEncryption"]["seed"] == GENERATED[:48]
 
@@ -258,7 +246,7 @@ def test_values_reach_the_releases_exactly_as_rendered(services_mocks):
         "external-secrets-release": external_secrets.chart_values(p),
     }
     for name, values in rendered.items():
-        assert unwrap(by_name(services_mocks, name).inputs.get("values", {})) == values, name
+        assert unwrap(services_mocks.named(name).inputs.get("values", {})) == values, name
 
 
 def test_the_policy_packs_resource_rules_pass_on_every_service_resource(services_mocks):
@@ -299,20 +287,20 @@ def test_no_redis_without_global_rate_limiting(services_mocks):
     services = build()
     assert services.envoy_gateway.redis == ()
     assert not [r for r in services_mocks.registrations if r.name in REDIS_RESOURCES]
-    values = by_name(services_mocks, "envoy-gateway-release").inputs["values"]
+    values = services_mocks.named("envoy-gateway-release").inputs["values"]
     assert "rateLimit" not in values["config"]["envoyGateway"]
 
 
 def test_global_rate_limiting_runs_redis_before_the_controller_that_uses_it(services_mocks):
     services = build_with_gateway_options()
     assert len(services.envoy_gateway.redis) == 3
-    component = by_name(services_mocks, "envoy-gateway")
-    namespace = by_name(services_mocks, "envoy-gateway-namespace")
-    release = by_name(services_mocks, "envoy-gateway-release")
-    provider = by_name(services_mocks, "cluster")
+    component = services_mocks.named("envoy-gateway")
+    namespace = services_mocks.named("envoy-gateway-namespace")
+    release = services_mocks.named("envoy-gateway-release")
+    provider = services_mocks.named("cluster")
     rendered = {o["kind"]: o for o in envoy_gateway.render_rate_limit_redis()}
     for name, typ in REDIS_RESOURCES.items():
-        r = by_name(services_mocks, name)
+        r = services_mocks.named(name)
         assert r.type == typ and r.parent == component.urn and r.provider.startswith(provider.urn)
         assert namespace.urn in r.dependencies  # the restricted namespace first
         assert r.urn in release.dependencies  # Redis exists before the controller points at it
@@ -325,7 +313,7 @@ def test_global_rate_limiting_runs_redis_before_the_controller_that_uses_it(serv
 
 def test_request_header_attributes_reach_the_ai_gateway_release(services_mocks):
     build_with_gateway_options()
-    values = unwrap(by_name(services_mocks, "ai-gateway-release").inputs["values"])
+    values = unwrap(services_mocks.named("ai-gateway-release").inputs["values"])
     assert values["controller"]["requestHeaderAttributes"] == "x-tenant-id:tenant.id"
     assert values == ai_gateway.chart_values(platform(), GENERATED[:48], "x-tenant-id:tenant.id")
 
