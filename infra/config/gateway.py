@@ -199,7 +199,7 @@ class GatewayConfig(StackModel):
 
 def served_names(platform: "PlatformConfig") -> list[str]:
     """Every name a client may ask for: each model, then its LoRA adapters, in stack order."""
-    return [n for m in platform.models for n in (m.name, *(a.name for a in m.lora_adapters))]
+    return [n for m in platform.models for n in m.served_names]
 
 
 def gateway_issues(platform: "PlatformConfig") -> list["Issue"]:

@@ -139,3 +139,8 @@ class ModelConfig(StackModel):
         if dupes:
             raise ValueError(f"adapter names must be unique; repeated: {', '.join(dupes)}")
         return value
+
+    @property
+    def served_names(self) -> tuple[str, ...]:
+        """The names clients may request: the model, then its LoRA adapters (one vLLM serves them all)."""
+        return (self.name, *(a.name for a in self.lora_adapters))

@@ -135,4 +135,4 @@ def semantic_router_issues(platform: "PlatformConfig", served: list[str]) -> lis
 def reasoning_parsers(platform: "PlatformConfig") -> dict[str, str | None]:
     """Served name -> the vLLM reasoning parser of the model that serves it (adapters: their base's)."""
     return {name: platform.reasoning_parser_of(model) for model in platform.models
-            for name in (model.name, *(a.name for a in model.lora_adapters))}
+            for name in model.served_names}

@@ -51,7 +51,7 @@ class Target:
 
 def owner_of(platform: PlatformConfig) -> dict[str, str]:
     """Served name -> the model whose vLLM serves it (adapters are served by their base model)."""
-    return {n: m.name for m in platform.models for n in (m.name, *(a.name for a in m.lora_adapters))}
+    return {n: m.name for m in platform.models for n in m.served_names}
 
 
 def fallbacks_for(platform: PlatformConfig, served: str) -> list[FallbackConfig]:

@@ -74,15 +74,10 @@ ATTEMPT_COUNTERS = (
 WAKE_UP_WINDOW, WAKE_UP_WINDOW_SECONDS = "2m", 120
 
 
-def served_names(model: ResolvedModel) -> list[str]:
-    """The names clients may request: the model and its LoRA adapters (one vLLM serves them all)."""
-    return [model.name] + [a.name for a in model.config.lora_adapters]
-
-
 def rule_names(platform: PlatformConfig, model: ResolvedModel) -> list[str]:
     """The gateway rules that send requests to this model: its served names, and the semantic router's
     virtual model when this model serves `defaultModel` (that rule serves it while the router is down)."""
-    names = served_names(model)
+    names = list(model.config.served_names)
     router = platform.gateway.semantic_router
     if router.enabled and router.default_model in names:
         names.append(router.virtual_model)

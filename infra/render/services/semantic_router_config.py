@@ -146,23 +146,3 @@ def router_config(platform: PlatformConfig) -> dict:
     else:
         config["prompt_guard"] = None
     return config
-
-
-def downloaded_models(config: dict) -> list[str]:
-    """The `models/...` paths the router fetches at start-up: every `model_id` or `*_model_path` string
-    (src/semantic-router/pkg/modeldownload/config_parser.go at v0.2.0)."""
-    found: list[str] = []
-
-    def walk(node: object, key: str = "") -> None:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                walk(v, k)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item, key)
-        elif isinstance(node, str) and (key == "model_id" or key.endswith("_model_path")) \
-                and node.startswith("models/"):
-            found.append(node)
-
-    walk(config)
-    return sorted(set(found))

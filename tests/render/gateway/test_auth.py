@@ -8,7 +8,7 @@ from infra.config import PlatformConfig
 from infra.render.gateway.proxy import ACCESS_LOG_FIELDS
 
 from ..conftest import build_platform
-from .conftest import TEAM_B_ARN, fallback_platform, objects, one, reference_platform
+from .conftest import TEAM_B_ARN, fallback_platform, objects, one
 
 
 def test_the_security_policy_covers_the_gateway_every_route_attaches_to(any_platform: PlatformConfig):

@@ -15,7 +15,7 @@ from infra.render.observability.gateway_metrics import gateway_attempts_query
 from infra.render.services import envoy_gateway
 from infra.render.services import semantic_router as service
 
-from ..conftest import build_platform
+from ..conftest import build_platform, lora, qwen3
 from .conftest import GATEWAY_NS, objects, one, reference_platform, router_platform, semantic_router
 
 # The AI Gateway puts its filter before the first filter with one of these prefixes
@@ -166,7 +166,7 @@ def test_a_default_adapter_is_named_to_its_base_models_vllm():
     def adapter_default(cfg):
         cfg["gateway"]["semanticRouter"]["defaultModel"] = "docs"
 
-    platform = build_platform(*_router_mutations(), adapter_default)
+    platform = build_platform(qwen3, lora, semantic_router, adapter_default)
     rules = {r["name"]: r for route in render_routes(platform) for r in route["spec"]["rules"]}
     assert rules["auto"]["backendRefs"] == [{"name": "model-qwen3-8b", "priority": 0, "modelNameOverride": "docs"}]
 
@@ -190,7 +190,3 @@ def test_without_the_router_there_is_no_patch_and_no_virtual_rule():
     assert objects(platform, "EnvoyPatchPolicy") == []
     assert "auto" not in {r["name"] for route in render_routes(platform) for r in route["spec"]["rules"]}
 
-
-def _router_mutations():
-    from ..conftest import lora, qwen3
-    return (qwen3, lora, semantic_router)

@@ -28,11 +28,15 @@ def chart_file(chart: str, name: str = "values.yaml") -> Any:
 
 
 def deep_merge(base: Any, override: Any) -> Any:
-    """What Helm does with values: maps merge key by key, anything else is replaced."""
+    """What Helm does with values: maps merge key by key (a null removes the key), anything else is
+    replaced."""
     if isinstance(base, Mapping) and isinstance(override, Mapping):
         merged = dict(base)
         for key, value in override.items():
-            merged[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
         return merged
     return copy.deepcopy(override)
 

@@ -7,20 +7,16 @@ import pytest
 
 from infra.catalog.platform_versions import SEMANTIC_ROUTER_CHART, SEMANTIC_ROUTER_VERSION
 from infra.catalog.semantic_router import unknown_keys as unknown_router_keys
+from infra.config.gateway import served_names
 from infra.render.gateway import semantic_router as gateway_patch
 from infra.render.services import semantic_router as render
 from infra.render.services.common import SYSTEM_NODE_SELECTOR
-from infra.render.services.semantic_router_config import (
-    BLOCK_DECISION,
-    downloaded_models,
-    keyword_rule_name,
-    router_config,
-)
+from infra.render.services.semantic_router_config import BLOCK_DECISION, keyword_rule_name, router_config
 from infra.validation.k8s_schema import validate_object
 
 from ..conftest import build_platform, lora, qwen3
 from ..gateway.conftest import reference_platform, router_platform, semantic_router
-from .charts import K8S, chart_file, pod_with, restricted_problems, unknown_keys
+from .charts import K8S, chart_file, deep_merge, pod_with, restricted_problems, unknown_keys
 
 # Passed through whole by the chart's templates (toYaml): Kubernetes objects checked as such below, and
 # the router's config, checked against the router's own keys.
@@ -33,19 +29,28 @@ def values(platform=None) -> dict:
 
 
 def helm_merged_config(platform) -> dict:
-    """The config the chart's ConfigMap gets: our `config` merged over the chart's default, null deleting
-    a key (Helm's coalescing)."""
-    def merge(base, override):
-        if isinstance(base, dict) and isinstance(override, dict):
-            out = dict(base)
-            for key, value in override.items():
-                if value is None:
-                    out.pop(key, None)
-                else:
-                    out[key] = merge(base.get(key), value) if key in base else value
-            return out
-        return override
-    return merge(chart_file("semantic-router")["config"], values(platform)["config"])
+    """The config the chart's ConfigMap gets: ours merged over the chart's default."""
+    return deep_merge(chart_file("semantic-router")["config"], values(platform)["config"])
+
+
+def downloaded_models(config: dict) -> list[str]:
+    """The `models/...` paths the router fetches at start-up: every `model_id` or `*_model_path` string,
+    whether or not its feature is on (src/semantic-router/pkg/modeldownload/config_parser.go at v0.2.0)."""
+    found: list[str] = []
+
+    def walk(node: object, key: str = "") -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, k)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, key)
+        elif isinstance(node, str) and (key == "model_id" or key.endswith("_model_path")) \
+                and node.startswith("models/"):
+            found.append(node)
+
+    walk(config)
+    return sorted(set(found))
 
 
 def test_every_value_key_exists_upstream():
@@ -129,8 +134,7 @@ def test_the_model_list_the_router_answers_has_every_served_name():
     for platform in (router_platform(), reference_platform("prod")):
         config = router_config(platform)
         assert config["include_config_models_in_list"] is True
-        assert set(config["model_config"]) == {n for m in platform.models
-                                               for n in (m.name, *(a.name for a in m.lora_adapters))}
+        assert set(config["model_config"]) == set(served_names(platform))
 
 
 @pytest.mark.parametrize("prompt_guard", [True, False])
