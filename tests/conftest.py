@@ -35,3 +35,22 @@ def pulumi_mocks():
     yield monitor
     pulumi.runtime.reset_options()
     pulumi.runtime.set_all_config({})
+
+
+REFERENCE_STACKS = ("dev", "prod")
+_reference_plans: dict = {}
+
+
+def reference_plan(stack: str):
+    """The plan of a committed reference stack, run once per test session (tests must not mutate it)."""
+    if stack not in _reference_plans:
+        from infra.plan.runner import run_plan
+
+        _reference_plans[stack] = run_plan(load_stack_file(ROOT / "stacks" / f"Pulumi.{stack}.yaml"))
+    return _reference_plans[stack]
+
+
+@pytest.fixture(params=REFERENCE_STACKS)
+def any_reference_plan(request):
+    """Each reference stack's plan in turn."""
+    return reference_plan(request.param)
