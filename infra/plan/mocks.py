@@ -1,35 +1,93 @@
-"""Mocks that record everything the program registers, with the options the engine would see."""
+"""Mocks that record everything the program registers, with the options the engine would see, and
+answer with what the real providers return: ids and ARNs in AWS's formats (IAM ARNs carry no region),
+auto-names with Pulumi's random suffix, zones that exist in the stack's region, and random strings of
+the configured length and alphabet. Every generated value is derived from the resource's URN, so a
+plan is reproducible (as the real values are stable in the stack state after the first update)."""
 
 from __future__ import annotations
 
+import hashlib
+import string
 from dataclasses import dataclass, field
 
 import pulumi
 from pulumi.runtime.mocks import MockMonitor
 
-ACCOUNT = "123456789012"  # an obviously fake account: nothing leaves this machine
-REGION = "us-east-1"
+from .aws_shapes import ACCOUNT, DEFAULT_REGION, DEPLOYER_ROLE, aws_outputs, resource_id, zones_of
 
-# Invokes the program makes, answered with plausible values (nothing leaves this machine).
-FAKE_INVOKES = {
-    "aws:eks/getCluster:getCluster": lambda args: {
-        "name": args.get("name"),
-        "arn": f"arn:aws:eks:{REGION}:{ACCOUNT}:cluster/{args.get('name')}",
-        "endpoint": f"https://{args.get('name')}.eks.offline.invalid",
-        "certificateAuthorities": [{"data": "T0ZGTElORS1QTEFO"}],
-        "version": "1.34",
-        "vpcConfig": {"clusterSecurityGroupId": f"sg-{args.get('name')}-cluster", "vpcId": "vpc-0offline0000000",
-                      "subnetIds": ["subnet-0offline000000a", "subnet-0offline000000b"]},
-    },
-    "aws:index/getAvailabilityZones:getAvailabilityZones": lambda args: {
-        "names": [f"{REGION}{z}" for z in "abcdef"], "zoneIds": [f"use1-az{i}" for i in range(1, 7)],
-    },
-    "aws:index/getCallerIdentity:getCallerIdentity": lambda args: {
-        "accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/offline", "userId": "offline",
-    },
-    "aws:index/getPartition:getPartition": lambda args: {"partition": "aws", "dnsSuffix": "amazonaws.com"},
-    "aws:index/getRegion:getRegion": lambda args: {"name": REGION, "region": REGION},
-}
+REGION = DEFAULT_REGION  # the reference stacks' region; PlanMocks(region=...) answers for another one
+__all__ = ["ACCOUNT", "REGION", "DEPLOYER_ROLE", "PlanMocks", "PlanMonitor", "Registration", "fake_outputs"]
+
+
+def _digest(*parts: str) -> bytes:
+    return hashlib.sha256("\0".join(parts).encode()).digest()
+
+
+def random_string(seed: str, inputs: dict) -> str:
+    """A string as pulumi_random's RandomPassword/RandomString makes it: `length` characters from the
+    enabled classes (upper, lower, numeric, special or `overrideSpecial`), at least `min*` of each."""
+    length = int(inputs.get("length", 16))
+    classes = []
+    for key, alphabet in (("upper", string.ascii_uppercase), ("lower", string.ascii_lowercase),
+                          ("numeric", string.digits)):
+        if inputs.get(key, True):
+            classes.append((alphabet, int(inputs.get(f"min{key.title()}", 0))))
+    if inputs.get("special", True):
+        classes.append((inputs.get("overrideSpecial") or "!@#$%&*()-_=+[]{}<>:?", int(inputs.get("minSpecial", 0))))
+    alphabet = "".join(a for a, _ in classes)
+    stream = _digest(seed, "random")
+    chars, counter = [], 0
+    while len(chars) < length:
+        if counter >= len(stream):
+            stream += _digest(seed, str(counter))
+        chars.append(alphabet[stream[counter] % len(alphabet)])
+        counter += 1
+    position = 0
+    for cls, minimum in classes:  # honour the minimums, as the provider does
+        for _ in range(minimum):
+            chars[position % length] = cls[stream[position] % len(cls)]
+            position += 1
+    return "".join(chars)
+
+
+# Invokes the program makes, answered as AWS would for the mocked account and the stack's region.
+def _invokes(region: str) -> dict:
+    def zones(args: dict) -> dict:
+        excluded = set(args.get("excludeZoneIds") or ())
+        found = [(n, i) for n, i in zones_of(region) if i not in excluded and n not in set(args.get("excludeNames") or ())]
+        return {"names": [n for n, _ in found], "zoneIds": [i for _, i in found], "id": region}
+
+    return {
+        "aws:eks/getCluster:getCluster": lambda args: existing_cluster(args.get("name"), region),
+        "aws:index/getAvailabilityZones:getAvailabilityZones": zones,
+        # The deployer, as CI's OIDC role or a user's SSO role: an assumed-role session, not the role.
+        "aws:index/getCallerIdentity:getCallerIdentity": lambda args: {
+            "accountId": ACCOUNT, "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/{DEPLOYER_ROLE}/offline-plan",
+            "userId": "AROAOFFLINEPLAN000000:offline-plan", "id": ACCOUNT},
+        "aws:iam/getSessionContext:getSessionContext": lambda args: _session_context(args.get("arn", "")),
+        "aws:index/getPartition:getPartition": lambda args: {"partition": "aws", "dnsSuffix": "amazonaws.com",
+                                                             "id": "aws"},
+        "aws:index/getRegion:getRegion": lambda args: {"name": region, "region": region, "id": region},
+    }
+
+
+def existing_cluster(name: str, region: str) -> dict:
+    """aws.eks.get_cluster of a cluster the stack does not create: in a VPC with two private subnets."""
+    vpc = {"vpcId": resource_id("aws:ec2/vpc:Vpc", f"{name}-vpc", {}),
+           "subnetIds": [resource_id("aws:ec2/subnet:Subnet", f"{name}-subnet-{i}", {}) for i in range(2)]}
+    found = aws_outputs("aws:eks/cluster:Cluster", name, {"name": name, "version": "1.34", "vpcConfig": vpc}, region)
+    return {**found, "id": name}
+
+
+def _session_context(arn: str) -> dict:
+    """What aws.iam.get_session_context returns: for an assumed-role session, the role behind it."""
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and parts[2] == "sts" and parts[5].startswith("assumed-role/"):
+        _, role, session = parts[5].split("/", 2)
+        issuer = f"arn:{parts[1]}:iam::{parts[4]}:role/{role}"
+        return {"arn": arn, "issuerArn": issuer, "issuerName": role, "sessionName": session,
+                "issuerId": "AROAOFFLINEPLAN000000", "id": arn}
+    return {"arn": arn, "issuerArn": arn, "issuerName": "", "sessionName": "", "issuerId": "", "id": arn}
 
 
 @dataclass
@@ -48,6 +106,7 @@ class Registration:
     aliases: list[str] = field(default_factory=list)
     ignore_changes: list[str] = field(default_factory=list)
     replace_on_changes: list[str] = field(default_factory=list)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:
@@ -55,44 +114,41 @@ class Registration:
         return self.type.rsplit(":", 1)[-1]
 
 
-def fake_outputs(typ: str, name: str, inputs: dict) -> dict:
-    """Outputs AWS would compute, shaped like the real ones, so the wiring that reads them resolves.
-
-    Every AWS resource gets an `arn` and a `name`; a few types get the attributes the program reads.
-    """
-    if not typ.startswith("aws:"):
-        return {}
-    module, kind = typ.split(":")[1].split("/")[0], typ.rsplit(":", 1)[-1]
-    physical = inputs.get("name") or name
-    out = {"arn": f"arn:aws:{module}:{REGION}:{ACCOUNT}:{kind[0].lower() + kind[1:]}/{physical}", "name": physical}
-    if typ == "aws:eks/cluster:Cluster":
-        out |= {
-            "endpoint": f"https://{physical}.eks.offline.invalid",
-            "certificateAuthority": {"data": "T0ZGTElORS1QTEFO"},
-            "vpcConfig": {**inputs.get("vpcConfig", {}), "clusterSecurityGroupId": f"sg-{physical}-cluster"},
-            "status": "ACTIVE",
-        }
-    elif typ == "aws:sqs/queue:Queue":
-        out |= {"url": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{physical}",
-                "arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{physical}"}
-    elif typ == "aws:s3/bucket:Bucket" or typ.startswith("aws:s3/bucketV2"):
-        out |= {"bucket": inputs.get("bucket") or physical, "arn": f"arn:aws:s3:::{inputs.get('bucket') or physical}"}
-    elif typ == "aws:iam/role:Role":
-        out["arn"] = f"arn:aws:iam::{ACCOUNT}:role/{physical}"
-    elif typ == "random:index/randomPassword:RandomPassword":
-        out["result"] = "offline-plan-placeholder"  # a real run generates it; never printed
-    elif typ == "aws:kms/key:Key":
-        out["keyId"] = f"{name}-key-id"
-    return out
+def fake_outputs(typ: str, name: str, inputs: dict, region: str = DEFAULT_REGION) -> dict:
+    """Outputs a provider computes, shaped like the real ones (AWS attributes, random results)."""
+    if typ.startswith("random:"):
+        return {"result": random_string(name, inputs)}
+    if typ.startswith("aws:"):
+        return aws_outputs(typ, name, inputs, region)
+    return {}
 
 
 class PlanMocks(pulumi.runtime.Mocks):
+    def __init__(self, region: str = DEFAULT_REGION):
+        self.region = region
+        self._invokes = _invokes(region)
+        self.created: dict[str, dict[str, tuple[str, dict]]] = {}  # logical name -> type -> (id, state)
+
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        state = {**args.inputs, **fake_outputs(args.typ, args.name, args.inputs)}
-        return f"{args.name}-offline-id", state
+        state = {**args.inputs, **fake_outputs(args.typ, args.name, args.inputs, self.region)}
+        answer = resource_id(args.typ, args.name, state), state
+        self.created.setdefault(args.name, {})[args.typ] = answer
+        return answer
+
+    def _answer(self, name: str, typ: str | None) -> tuple[str, dict]:
+        answers = self.created[name]
+        if typ is None and len(answers) > 1:
+            raise KeyError(f"{name} names {sorted(answers)}; pass the type")
+        return answers[typ] if typ else next(iter(answers.values()))
+
+    def id_of(self, name: str, typ: str | None = None) -> str:
+        return self._answer(name, typ)[0]
+
+    def output(self, name: str, key: str, typ: str | None = None):
+        return self._answer(name, typ)[1][key]
 
     def call(self, args: pulumi.runtime.MockCallArgs):
-        fake = FAKE_INVOKES.get(args.token)
+        fake = self._invokes.get(args.token)
         return fake(args.args) if fake else {}
 
 
@@ -138,6 +194,7 @@ class PlanMonitor(MockMonitor):
                     aliases=[a.urn or a.spec.name for a in request.aliases] if request.aliases else [],
                     ignore_changes=list(request.ignoreChanges),
                     replace_on_changes=list(request.replaceOnChanges),
+                    property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
                 )
             )
         return response

@@ -10,6 +10,7 @@ import pulumi
 from ..config import PlatformConfig
 from ..program import build
 from ..stack_file import StackFile, platform_config
+from .aws_shapes import DEFAULT_REGION
 from .mocks import PlanMocks, PlanMonitor, Registration
 
 
@@ -18,6 +19,7 @@ class Plan:
     stack_file: StackFile
     platform: PlatformConfig
     resources: list[Registration] = field(default_factory=list)
+    mocks: PlanMocks | None = None  # what the mocked providers answered (ids and computed outputs)
 
     @property
     def stack(self) -> str:
@@ -72,11 +74,11 @@ def run_plan(stack_file: StackFile, platform: PlatformConfig | None = None) -> P
     platform = platform or load_plan_config(stack_file)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    mocks = PlanMocks()
+    region = stack_file.values.get("aws:region", DEFAULT_REGION)
+    mocks = PlanMocks(region=region)
     monitor = PlanMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project=stack_file.project, stack=stack_file.stack, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(stack_file.values, stack_file.secret_keys)
-    region = stack_file.values.get("aws:region", "us-east-1")
     try:
         pulumi.runtime.test(lambda: build(platform, stack_file.stack, region=region))()
     finally:
@@ -87,4 +89,4 @@ def run_plan(stack_file: StackFile, platform: PlatformConfig | None = None) -> P
         asyncio.set_event_loop(None)
     for r in monitor.registrations:
         r.inputs = normalize(r.inputs)
-    return Plan(stack_file=stack_file, platform=platform, resources=monitor.registrations)
+    return Plan(stack_file=stack_file, platform=platform, resources=monitor.registrations, mocks=mocks)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from infra.plan.mocks import existing_cluster
 from infra.plan.runner import run_plan
 from infra.stack_file import load_stack_file
 from tests.conftest import ROOT
@@ -103,8 +104,8 @@ def test_karpenter_queue_name_reaches_the_chart_and_rules_target_the_queue(plans
     assert queue.inputs.get("sqsManagedSseEnabled") is True
     release = next(r for r in of_type(plan, "kubernetes:helm.sh/v3:Release") if r.name == "karpenter-release")
     settings = release.inputs["values"]["settings"]
-    # the queue is auto-named: the chart gets the name output (under mocks, the resource's name)
-    physical = queue.inputs.get("name", queue.name)
+    # the queue is auto-named: the chart gets the name output (Pulumi's `<name>-<7 hex>`)
+    physical = plan.mocks.output(queue.name, "name", queue.type)
     assert settings["interruptionQueue"] == physical
     assert settings["clusterName"] == "llm-dev"
     patterns = [json.loads(r.inputs["eventPattern"]) for r in of_type(plan, "aws:cloudwatch/eventRule:EventRule")]
@@ -145,7 +146,9 @@ def test_existing_cluster_mode_skips_network_and_cluster_but_installs_the_rest(t
     assert {"llm-platform:aws:Karpenter", "llm-platform:aws:GpuPool", "llm-platform:aws:WeightStore",
             "llm-platform:serving:ModelRelease"} <= types
     mount_targets = of_type(plan, "aws:s3/filesMountTarget:FilesMountTarget")
-    assert sorted(m.inputs["subnetId"] for m in mount_targets) == ["subnet-0offline000000a", "subnet-0offline000000b"]
+    # the subnets aws.eks.get_cluster reports for the existing cluster
+    reported = existing_cluster(plan.platform.cluster.name, plan.mocks.region)["vpcConfig"]["subnetIds"]
+    assert sorted(m.inputs["subnetId"] for m in mount_targets) == sorted(reported)
 
 
 def test_a_revision_swap_touches_no_aws_resource_and_no_other_model(tmp_path):
@@ -166,7 +169,7 @@ def test_the_s3_files_client_may_read_the_weights_and_nothing_else(plans):
     plan = plans["dev"]
     (grant,) = [r for r in of_type(plan, "aws:iam/rolePolicy:RolePolicy") if r.name == "weight-store-file-client-read"]
     (efs_role,) = [r for r in of_type(plan, "aws:iam/role:Role") if r.name == "cluster-efs-csi-role"]
-    assert grant.inputs["role"] == efs_role.name
+    assert grant.inputs["role"] == plan.mocks.output(efs_role.name, "name", efs_role.type)
     document = json.loads(grant.inputs["policy"])
     actions = {a for s in statements(document) for a in as_list(s["Action"])}
     assert actions == {"s3:GetObject", "s3:GetObjectVersion", "kms:Decrypt"}

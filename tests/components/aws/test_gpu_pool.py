@@ -99,7 +99,8 @@ def test_node_group_pool_registers_a_node_group_and_no_node_pool(pulumi_mocks):
         "capacityReservationTarget": {"capacityReservationId": "cr-0123456789abcdef0"}}
     assert template.inputs["metadataOptions"]["httpTokens"] == "required"
     assert template.inputs["blockDeviceMappings"][0]["ebs"]["encrypted"] == "true"
-    assert inputs["launchTemplate"]["id"] == "h100-launch-template-offline-id"
+    assert inputs["launchTemplate"]["id"] == pulumi_mocks.mocks.id_of("h100-launch-template")
+    assert inputs["launchTemplate"]["id"].startswith("lt-0")
     assert "diskSize" not in inputs  # the disk is in the launch template
     assert group.parent == template.parent == pulumi_mocks.named("h100").urn
 

@@ -42,7 +42,9 @@ def test_chart_values_carry_the_queue_name_output(pulumi_mocks):
     (queue,) = pulumi_mocks.of_type("aws:sqs/queue:Queue")
     release = pulumi_mocks.named("karpenter-release")
     settings = release.inputs["values"]["settings"]
-    assert settings["interruptionQueue"] == outputs["queue_name"] == "karpenter-interruption-queue"
+    queue_name = pulumi_mocks.mocks.output("karpenter-interruption-queue", "name")
+    assert queue_name.startswith("karpenter-interruption-queue-")  # Pulumi's auto-name, as AWS gets it
+    assert settings["interruptionQueue"] == outputs["queue_name"] == queue_name
     assert settings["clusterName"] == CLUSTER
     assert queue.inputs["sqsManagedSseEnabled"] is True
     assert queue.inputs["messageRetentionSeconds"] == 300
@@ -71,7 +73,8 @@ def test_pod_identity_binds_the_chart_service_account(pulumi_mocks):
     assert association.inputs["namespace"] == release.inputs["namespace"]
     assert association.inputs["serviceAccount"] == release.inputs["values"]["serviceAccount"]["name"] == "karpenter"
     role = pulumi_mocks.named("karpenter-controller-role")
-    assert association.inputs["roleArn"] == f"arn:aws:iam::{ACCOUNT}:role/karpenter-controller-role"
+    assert association.inputs["roleArn"] == pulumi_mocks.mocks.output("karpenter-controller-role", "arn")
+    assert association.inputs["roleArn"].startswith(f"arn:aws:iam::{ACCOUNT}:role/karpenter-controller-role-")
     trust = json.loads(role.inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "pods.eks.amazonaws.com"}
     # the controller's permissions exist before Karpenter starts
@@ -92,9 +95,10 @@ def test_interruption_rules_each_with_a_queue_target(pulumi_mocks):
         detail_types |= set(pattern["detail-type"])
     assert {"AWS Health Event", "EC2 Spot Instance Interruption Warning", "EC2 Instance Rebalance Recommendation",
             "EC2 Instance State-change Notification"} <= detail_types
-    queue_arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:karpenter-interruption-queue"
+    queue_arn = pulumi_mocks.mocks.output("karpenter-interruption-queue", "arn")
+    assert queue_arn.startswith(f"arn:aws:sqs:{REGION}:{ACCOUNT}:karpenter-interruption-queue-")
     assert {t.inputs["arn"] for t in targets} == {queue_arn}
-    assert {t.inputs["rule"] for t in targets} == {r.name for r in rules}  # mocks: physical name = resource name
+    assert {t.inputs["rule"] for t in targets} == {pulumi_mocks.mocks.output(r.name, "name") for r in rules}
     assert {t.inputs["targetId"] for t in targets} == {"KarpenterInterruptionQueueTarget"}
 
 
@@ -102,7 +106,7 @@ def test_queue_policy_is_tls_only(pulumi_mocks):
     build(pulumi_mocks)
     (policy,) = pulumi_mocks.of_type("aws:sqs/queuePolicy:QueuePolicy")
     doc = json.loads(policy.inputs["policy"])
-    assert policy.inputs["queueUrl"].endswith("/karpenter-interruption-queue")
+    assert policy.inputs["queueUrl"] == pulumi_mocks.mocks.output("karpenter-interruption-queue", "url")
     deny = next(s for s in doc["Statement"] if s["Effect"] == "Deny")
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
@@ -119,7 +123,7 @@ def test_controller_policies_are_scoped_to_this_cluster_queue_and_node_role(pulu
         assert not any("*" in a for a in actions)
     by_action = {a: s for s in allows for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
     assert by_action["iam:PassRole"]["Resource"] == outputs["node_role_arn"]
-    assert by_action["sqs:ReceiveMessage"]["Resource"] == f"arn:aws:sqs:{REGION}:{ACCOUNT}:karpenter-interruption-queue"
+    assert by_action["sqs:ReceiveMessage"]["Resource"] == pulumi_mocks.mocks.output("karpenter-interruption-queue", "arn")
     assert by_action["eks:DescribeCluster"]["Resource"] == CLUSTER_ARN
 
 
@@ -134,7 +138,7 @@ def test_node_role_joins_the_cluster(pulumi_mocks):
                      if r.name.startswith("karpenter-node-role-")}
     assert node_policies == {"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy",
                              "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"}
-    assert outputs["node_role_name"] == "karpenter-node-role"
+    assert outputs["node_role_name"] == pulumi_mocks.mocks.output("karpenter-node-role", "name")
 
 
 def test_kubernetes_version_beyond_the_pinned_karpenter_is_refused(pulumi_mocks):

@@ -80,7 +80,7 @@ def test_bucket_is_protected_and_retained(pulumi_mocks):
                  "BucketOwnershipControls", "BucketPolicy", "BucketLifecycleConfiguration"):
         r = one(pulumi_mocks, name)
         assert r.retain_on_delete, name
-        assert r.inputs["bucket"] == "weights-bucket-offline-id", name
+        assert r.inputs["bucket"] == pulumi_mocks.mocks.id_of("weights-bucket", "aws:s3/bucket:Bucket"), name
 
 
 def test_bucket_settings(pulumi_mocks):
@@ -128,7 +128,7 @@ def test_s3files_file_system_follows_the_bucket_and_its_versioning(pulumi_mocks)
     assert one(pulumi_mocks, "Bucket").urn in fs.dependencies
     assert one(pulumi_mocks, "BucketVersioning").urn in fs.dependencies
     role = pulumi_mocks.named("weights-files-role")
-    assert fs.inputs["roleArn"] == f"arn:aws:iam::{ACCOUNT}:role/weights-files-role"
+    assert fs.inputs["roleArn"] == pulumi_mocks.mocks.output("weights-files-role", "arn", "aws:iam/role:Role")
     trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "elasticfilesystem.amazonaws.com"}
     assert pulumi_mocks.named("weights-files-role-policy").urn in fs.dependencies
@@ -142,10 +142,10 @@ def test_one_mount_target_per_private_subnet(pulumi_mocks, zones):
     assert [t.inputs["subnetId"] for t in targets] == subnets
     sg = one(pulumi_mocks, "SecurityGroup")
     assert sg.inputs["vpcId"] == "vpc-0offline0000000"
-    assert all(t.inputs["securityGroups"] == ["weights-mount-targets-offline-id"] for t in targets)
-    assert all(t.inputs["fileSystemId"] == "weights-file-system-offline-id" for t in targets)
+    assert all(t.inputs["securityGroups"] == [pulumi_mocks.mocks.id_of("weights-mount-targets", "aws:ec2/securityGroup:SecurityGroup")] for t in targets)
+    assert all(t.inputs["fileSystemId"] == pulumi_mocks.mocks.id_of("weights-file-system") for t in targets)
     nfs = one(pulumi_mocks, "SecurityGroupIngressRule").inputs
-    assert nfs == {"securityGroupId": "weights-mount-targets-offline-id", "referencedSecurityGroupId": NODE_SG,
+    assert nfs == {"securityGroupId": pulumi_mocks.mocks.id_of("weights-mount-targets", "aws:ec2/securityGroup:SecurityGroup"), "referencedSecurityGroupId": NODE_SG,
                    "ipProtocol": "tcp", "fromPort": 2049, "toPort": 2049, "description": "NFS from the cluster nodes"}
 
 
@@ -159,7 +159,7 @@ def test_subnet_count_mismatch_fails_loudly():
 def test_access_point_runs_as_the_pods_under_models(pulumi_mocks):
     build(platform())
     ap = one(pulumi_mocks, "FilesAccessPoint")
-    assert ap.inputs["fileSystemId"] == "weights-file-system-offline-id"
+    assert ap.inputs["fileSystemId"] == pulumi_mocks.mocks.id_of("weights-file-system")
     assert ap.inputs["posixUsers"] == [{"uid": 1000, "gid": 1000}]
     assert ap.inputs["rootDirectories"] == [{
         "path": "/models",
@@ -169,12 +169,12 @@ def test_access_point_runs_as_the_pods_under_models(pulumi_mocks):
 
 def test_volume_handle_is_built_from_the_outputs(pulumi_mocks):
     outputs = build(platform(), with_provider=True)
-    handle = "s3files:weights-file-system-offline-id::weights-access-point-offline-id"
-    assert outputs["file_system_id"] == "weights-file-system-offline-id"
-    assert outputs["access_point_id"] == "weights-access-point-offline-id"
+    handle = f"s3files:{pulumi_mocks.mocks.id_of('weights-file-system')}::{pulumi_mocks.mocks.id_of('weights-access-point')}"
+    assert outputs["file_system_id"] == pulumi_mocks.mocks.id_of("weights-file-system")
+    assert outputs["access_point_id"] == pulumi_mocks.mocks.id_of("weights-access-point")
     assert outputs["volume_handle"] == handle
     pv = one(pulumi_mocks, "PersistentVolume")
-    assert pv.type == "kubernetes:v1:PersistentVolume"
+    assert pv.type == "kubernetes:core/v1:PersistentVolume"  # typed: the provider rejects kubernetes:v1:...
     assert pv.inputs["metadata"]["name"] == "llm-platform-weights"
     assert pv.inputs["spec"]["csi"] == {"driver": "efs.csi.aws.com", "volumeHandle": handle}
     assert pv.inputs["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
@@ -201,9 +201,9 @@ def test_s3files_binds_only_the_preload_identity(pulumi_mocks):
     outputs = build(platform())
     assert associations(pulumi_mocks) == {"weight-preload": {
         "clusterName": "llm-dev", "namespace": "llm", "serviceAccount": "weight-preload",
-        "roleArn": f"arn:aws:iam::{ACCOUNT}:role/weights-preload-role",
+        "roleArn": pulumi_mocks.mocks.output("weights-preload-role", "arn", "aws:iam/role:Role"),
     }}
-    assert outputs["preload_role_arn"] == f"arn:aws:iam::{ACCOUNT}:role/weights-preload-role"
+    assert outputs["preload_role_arn"] == pulumi_mocks.mocks.output("weights-preload-role", "arn", "aws:iam/role:Role")
     trust = json.loads(pulumi_mocks.named("weights-preload-role").inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "pods.eks.amazonaws.com"}
     assert trust["Action"] == ["sts:AssumeRole", "sts:TagSession"]
@@ -215,7 +215,7 @@ def test_streamer_binds_each_model_read_only_and_has_no_file_system(pulumi_mocks
     outputs = build(platform(weights={"loader": "streamer"}))
     found = associations(pulumi_mocks)
     assert set(found) == {"weight-preload", "qwen-coder"}
-    assert found["qwen-coder"]["roleArn"] == f"arn:aws:iam::{ACCOUNT}:role/weights-serving-qwen-coder-role"
+    assert found["qwen-coder"]["roleArn"] == pulumi_mocks.mocks.output("weights-serving-qwen-coder-role", "arn", "aws:iam/role:Role")
     assert found["qwen-coder"]["namespace"] == "llm"
     read = role_policy(pulumi_mocks, "weights-serving-qwen-coder")
     assert read[0] == {"Sid": "ReadWeights", "Effect": "Allow", "Action": "s3:GetObject",

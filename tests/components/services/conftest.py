@@ -1,5 +1,4 @@
-"""Mocks for the platform-service components: the project's plan mocks, plus a value for what
-pulumi_random computes (the plan mocks answer AWS attributes only)."""
+"""Mocks for the platform-service components: the project's plan mocks (random results included)."""
 
 from __future__ import annotations
 
@@ -10,23 +9,18 @@ from infra.plan.mocks import PlanMocks, PlanMonitor
 from infra.stack_file import load_stack_file
 from tests.conftest import ROOT
 
-GENERATED = "generated0password0for0tests00000000000000000000"
-
-
-class ServiceMocks(PlanMocks):
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        resource_id, state = super().new_resource(args)
-        if args.typ == "random:index/randomPassword:RandomPassword":
-            state = {**state, "result": GENERATED[: int(args.inputs.get("length", 16))]}
-        return resource_id, state
-
 
 @pytest.fixture
 def services_mocks():
     stack = load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml")
-    monitor = PlanMonitor(ServiceMocks())
+    monitor = PlanMonitor(PlanMocks())
     pulumi.runtime.set_mocks(monitor.mocks, project="llm-platform", stack="dev", preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(stack.values, stack.secret_keys)
     yield monitor
     pulumi.runtime.reset_options()
     pulumi.runtime.set_all_config({})
+
+
+def generated(monitor: PlanMonitor, name: str) -> str:
+    """What the mocked pulumi_random answered for `name`."""
+    return monitor.mocks.output(name, "result", "random:index/randomPassword:RandomPassword")

@@ -17,7 +17,7 @@ from infra.validation.k8s_schema import validate_object
 from policies.rules import RULES
 from tests.conftest import ROOT
 
-from .conftest import GENERATED
+from .conftest import generated
 
 CLUSTER = "llm-dev"
 ARN_A = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:platform/llm/api-keys-AbCdEf"
@@ -171,14 +171,15 @@ def test_iam_reads_only_the_given_secrets(services_mocks):
     assert statement["Resource"] == sorted([ARN_A, ARN_B])
     (attachment,) = services_mocks.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
     role = services_mocks.named("external-secrets-role")
-    assert attachment.inputs["role"] == role.name and attachment.inputs["policyArn"].endswith(policy.name)
+    assert attachment.inputs["role"] == services_mocks.mocks.output(role.name, "name", role.type)
+    assert attachment.inputs["policyArn"] == services_mocks.mocks.output(policy.name, "arn", policy.type)
     trust = json.loads(role.inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "pods.eks.amazonaws.com"}
     assert trust["Statement"][0]["Condition"]["StringEquals"]["aws:RequestTag/eks-cluster-name"] == CLUSTER
     association = services_mocks.named("external-secrets-pod-identity")
     bound = {k: association.inputs[k] for k in ("clusterName", "namespace", "serviceAccount", "roleArn")}
     assert bound == {"clusterName": CLUSTER, "namespace": "external-secrets", "serviceAccount": "external-secrets",
-                     "roleArn": f"arn:aws:iam::{ACCOUNT}:role/external-secrets-role"}
+                     "roleArn": services_mocks.mocks.output("external-secrets-role", "arn", "aws:iam/role:Role")}
     release = services_mocks.named("external-secrets-release")
     assert release.inputs["values"]["serviceAccount"]["name"] == association.inputs["serviceAccount"]
 
@@ -224,13 +225,16 @@ def test_generated_credentials_reach_the_charts_and_stay_secret(services_mocks):
     secret = services_mocks.named("metrics-grafana-admin")
     assert _SECRET_SIG in secret.inputs["stringData"]  # the whole stringData is a Pulumi secret
     data = unwrap(secret.inputs["stringData"])
-    assert data == {"admin-user": "admin", "admin-password": GENERATED[:32]}
+    password = generated(services_mocks, "metrics-grafana-admin-password")
+    assert len(password) == 32 and password.isalnum()  # length 32, no special characters, as configured
+    assert data == {"admin-user": "admin", "admin-password": password}
     grafana = unwrap(services_mocks.named("metrics-release").inputs["values"])["grafana"]
     assert grafana["admin"]["existingSecret"] == secret.inputs["metadata"]["name"]
     assert secret.inputs["metadata"]["namespace"] == "monitoring"
     ai = services_mocks.named("ai-gateway-release").inputs["values"]
     assert _SECRET_SIG in json.dumps(ai)
-    assert unwrap(ai)["controller"]["mcp"]["sessionEncryption"]["seed"] == GENERATED[:48]
+    seed = generated(services_mocks, "ai-gateway-mcp-session-seed")
+    assert len(seed) == 48 and unwrap(ai)["controller"]["mcp"]["sessionEncryption"]["seed"] == seed
 
 
 def test_values_reach_the_releases_exactly_as_rendered(services_mocks):
@@ -240,7 +244,7 @@ def test_values_reach_the_releases_exactly_as_rendered(services_mocks):
         "keda-release": keda.chart_values(p),
         "envoy-gateway-release": envoy_gateway.chart_values(p),
         "ai-gateway-crds": {},
-        "ai-gateway-release": ai_gateway.chart_values(p, GENERATED[:48]),
+        "ai-gateway-release": ai_gateway.chart_values(p, generated(services_mocks, "ai-gateway-mcp-session-seed")),
         "metrics-release": victoria_metrics.chart_values(p),
         "logs-release": victoria_logs.chart_values(p),
         "external-secrets-release": external_secrets.chart_values(p),
@@ -315,7 +319,8 @@ def test_request_header_attributes_reach_the_ai_gateway_release(services_mocks):
     build_with_gateway_options()
     values = unwrap(services_mocks.named("ai-gateway-release").inputs["values"])
     assert values["controller"]["requestHeaderAttributes"] == "x-tenant-id:tenant.id"
-    assert values == ai_gateway.chart_values(platform(), GENERATED[:48], "x-tenant-id:tenant.id")
+    assert values == ai_gateway.chart_values(platform(), generated(services_mocks, "ai-gateway-mcp-session-seed"),
+                                       "x-tenant-id:tenant.id")
 
 
 def test_the_policy_packs_resource_rules_pass_with_global_rate_limiting(services_mocks):
