@@ -13,6 +13,8 @@ from infra.catalog.platform_versions import DCGM_EXPORTER, NVIDIA_DEVICE_PLUGIN,
 from infra.config.gpu_pools import GpuPoolConfig
 from infra.render.aws import gpu_pool as render
 
+from ..helm_release import helm_release
+
 NAMESPACE = "kube-system"
 
 
@@ -32,10 +34,8 @@ class GpuNodeSoftware(pulumi.ComponentResource):
         on_cluster = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=list(args.depends_on))
 
         def release(suffix: str, chart: HelmChart, values: dict) -> k8s.helm.v3.Release:
-            return k8s.helm.v3.Release(
-                f"{name}-{suffix}", name=chart.chart, chart=chart.chart, version=chart.version,
-                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repo), namespace=NAMESPACE,
-                values=values, max_history=10, opts=on_cluster)
+            return helm_release(f"{name}-{suffix}", release_name=chart.chart, chart=chart, namespace=NAMESPACE,
+                                values=values, opts=on_cluster)
 
         plugin_values = render.device_plugin_values(args.pools)
         self.device_plugin = (release("device-plugin", NVIDIA_DEVICE_PLUGIN, plugin_values)

@@ -15,6 +15,8 @@ import pulumi_kubernetes as k8s
 from infra.catalog.platform_versions import KARPENTER, KARPENTER_CRD, check_karpenter_supports
 from infra.render.aws import karpenter as render
 
+from ..helm_release import helm_release
+
 
 @dataclass(frozen=True)
 class KarpenterArgs:
@@ -91,13 +93,12 @@ class Karpenter(pulumi.ComponentResource):
 
         # Helm: the CRD chart (upgraded with the version, unlike a chart's crds/), then the controller.
         on_cluster = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=list(args.depends_on))
-        crds = k8s.helm.v3.Release(
-            f"{name}-crd", name=f"{render.RELEASE_NAME}-crd", chart=KARPENTER_CRD.chart, version=KARPENTER_CRD.version,
-            namespace=render.NAMESPACE, opts=on_cluster)
+        crds = helm_release(f"{name}-crd", release_name=f"{render.RELEASE_NAME}-crd", chart=KARPENTER_CRD,
+                            namespace=render.NAMESPACE, values=None, opts=on_cluster)
         values = pulumi.Output.all(cluster_name, queue.name).apply(lambda v: render.chart_values(v[0], v[1]))
-        self.release = k8s.helm.v3.Release(
-            f"{name}-release", name=render.RELEASE_NAME, chart=KARPENTER.chart, version=KARPENTER.version,
-            namespace=render.NAMESPACE, values=values, skip_crds=True, max_history=10,
+        self.release = helm_release(
+            f"{name}-release", release_name=render.RELEASE_NAME, chart=KARPENTER, namespace=render.NAMESPACE,
+            values=values, skip_crds=True,
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,
                                         depends_on=[*args.depends_on, crds, pod_identity, queue_policy, *targets]))
 

@@ -9,10 +9,8 @@ import pulumi_kubernetes as k8s
 
 from infra.catalog.platform_versions import HelmChart
 
+from ..helm_release import helm_release
 from ..k8s_object import register
-
-MAX_HISTORY = 10
-
 
 def on_cluster(parent: pulumi.Resource, provider: k8s.Provider,
                depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
@@ -26,18 +24,6 @@ def namespace(name: str, obj: dict, parent: pulumi.Resource, provider: k8s.Provi
 
 def release(resource_name: str, release_name: str, chart: HelmChart, namespace: str, values: pulumi.Input[dict],
             opts: pulumi.ResourceOptions, timeout: int | None = None) -> k8s.helm.v3.Release:
-    """A Helm release of `chart` at its pinned version. The namespace is the component's own (never
-    created by Helm), and Pulumi waits for the release's workloads to become ready."""
-    return k8s.helm.v3.Release(
-        resource_name,
-        name=release_name,
-        chart=chart.chart,
-        version=chart.version,
-        repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repo) if chart.repo else None,
-        namespace=namespace,
-        create_namespace=False,
-        values=values,
-        max_history=MAX_HISTORY,
-        timeout=timeout,
-        opts=opts,
-    )
+    """A Helm release of `chart` at its pinned version in the component's own namespace."""
+    return helm_release(resource_name, release_name=release_name, chart=chart, namespace=namespace, values=values,
+                        opts=opts, timeout=timeout)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi.runtime.mocks import MockMonitor
 
+from ..render.helm_values import provider_values
 from .aws_shapes import ACCOUNT, DEFAULT_REGION, DEPLOYER_ROLE, aws_outputs, resource_id, zones_of
 
 REGION = DEFAULT_REGION  # the reference stacks' region; PlanMocks(region=...) answers for another one
@@ -107,6 +108,7 @@ class Registration:
     ignore_changes: list[str] = field(default_factory=list)
     replace_on_changes: list[str] = field(default_factory=list)
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    revealed: dict | None = None  # a Helm release's inputs with secrets shown (for the engine tests only)
 
     @property
     def kind(self) -> str:
@@ -121,6 +123,39 @@ def fake_outputs(typ: str, name: str, inputs: dict, region: str = DEFAULT_REGION
     if typ.startswith("aws:"):
         return aws_outputs(typ, name, inputs, region)
     return {}
+
+
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+_SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")  # Pulumi's secret marker
+
+
+def _unwrap(value) -> tuple[object, bool]:
+    if isinstance(value, dict) and value.get(_SECRET_SIG[0]) == _SECRET_SIG[1]:
+        return value.get("value"), True
+    return value, False
+
+
+def _secret(value) -> dict:
+    return {_SECRET_SIG[0]: _SECRET_SIG[1], "value": value}
+
+
+def as_checked(typ: str, inputs: dict) -> dict:
+    """A Helm release's inputs as the provider's Check returns them: its value files read (as text)
+    and merged into `values` (decodeRelease), which is what previews, policies and diffs see."""
+    if typ != HELM_RELEASE or not inputs.get("valueYamlFiles"):
+        return inputs
+    items, secret = _unwrap(inputs["valueYamlFiles"])
+    files = []
+    for item in items:
+        asset, wrapped = _unwrap(item)
+        if not isinstance(asset, pulumi.StringAsset):  # unknown during a preview: Check waits too
+            return inputs
+        secret |= wrapped
+        files.append(asset.text)
+    values, wrapped = _unwrap(inputs.get("values"))
+    merged = provider_values(files, values, bool(inputs.get("allowNullValues")))
+    texts = [_secret(text) if secret else text for text in files]
+    return {**inputs, "valueYamlFiles": texts, "values": _secret(merged) if secret or wrapped else merged}
 
 
 class PlanMocks(pulumi.runtime.Mocks):
@@ -184,7 +219,7 @@ class PlanMonitor(MockMonitor):
                     type=request.type,
                     name=request.name,
                     custom=bool(request.custom),
-                    inputs=rpc.deserialize_properties(request.object),
+                    inputs=as_checked(request.type, rpc.deserialize_properties(request.object)),
                     parent=request.parent or None,
                     provider=request.provider or None,
                     dependencies=list(request.dependencies),

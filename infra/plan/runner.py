@@ -11,7 +11,7 @@ from ..config import PlatformConfig
 from ..program import build
 from ..stack_file import StackFile, platform_config
 from .aws_shapes import DEFAULT_REGION
-from .mocks import PlanMocks, PlanMonitor, Registration
+from .mocks import HELM_RELEASE, PlanMocks, PlanMonitor, Registration
 
 
 @dataclass
@@ -33,17 +33,17 @@ _SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb4
 SECRET = "[secret]"
 
 
-def normalize(value):
+def normalize(value, reveal: bool = False):
     """Undo the protobuf round trip: integral floats back to ints, recursively. Secret values are
-    shown as "[secret]", as `pulumi preview` does: the plan never prints them."""
+    shown as "[secret]", as `pulumi preview` does: the plan never prints them (unless `reveal`)."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict) and value.get(_SECRET_SIG[0]) == _SECRET_SIG[1]:
-        return _redact(value.get("value"))
+        return normalize(value.get("value"), reveal) if reveal else _redact(value.get("value"))
     if isinstance(value, dict):
-        return {k: normalize(v) for k, v in value.items()}
+        return {k: normalize(v, reveal) for k, v in value.items()}
     if isinstance(value, list):
-        return [normalize(v) for v in value]
+        return [normalize(v, reveal) for v in value]
     return value
 
 
@@ -88,5 +88,7 @@ def run_plan(stack_file: StackFile, platform: PlatformConfig | None = None) -> P
         loop.close()
         asyncio.set_event_loop(None)
     for r in monitor.registrations:
+        if r.type == HELM_RELEASE:
+            r.revealed = normalize(r.inputs, reveal=True)
         r.inputs = normalize(r.inputs)
     return Plan(stack_file=stack_file, platform=platform, resources=monitor.registrations, mocks=mocks)

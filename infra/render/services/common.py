@@ -32,6 +32,13 @@ def resources(settings: Resources) -> dict:
     return {"requests": {"cpu": settings.cpu, "memory": settings.memory}, "limits": {"memory": settings.memory}}
 
 
+def resources_over_chart_limits(settings: Resources) -> dict:
+    """`resources` for a chart whose defaults set a CPU limit: the null deletes it (sent with the
+    values file, infra/render/helm_values.py), else Helm's merge would bring it back."""
+    rendered = resources(settings)
+    return {**rendered, "limits": {**rendered["limits"], "cpu": None}}
+
+
 def namespace(name: str, component: str, level: PodSecurityLevel) -> dict:
     """A namespace with its Pod Security Admission level enforced."""
     labels = {

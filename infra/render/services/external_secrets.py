@@ -35,6 +35,12 @@ def _container_security_context() -> dict:
     return {"enabled": True, **RESTRICTED_CONTAINER_SECURITY_CONTEXT, "runAsUser": _UID}
 
 
+def _budget(replicas: int) -> dict:
+    """A budget only where a second replica exists (minAvailable 1 on one replica blocks every drain);
+    the chart reads minAvailable only when the budget is enabled."""
+    return {"enabled": True, "minAvailable": 1} if replicas > 1 else {"enabled": False}
+
+
 def chart_values(platform: PlatformConfig) -> dict:
     eso = platform.services.external_secrets
     return {
@@ -43,20 +49,20 @@ def chart_values(platform: PlatformConfig) -> dict:
         "leaderElect": eso.controller.replicas > 1,  # more than one controller must elect a leader
         "resources": resources(eso.controller.resources),
         "securityContext": _container_security_context(),
-        "podDisruptionBudget": {"enabled": eso.controller.replicas > 1, "minAvailable": 1},
+        "podDisruptionBudget": _budget(eso.controller.replicas),
         "serviceAccount": {"create": True, "name": SERVICE_ACCOUNT},
         "global": {"nodeSelector": dict(SYSTEM_NODE_SELECTOR)},  # controller, webhook and cert controller
         "webhook": {
             "replicaCount": eso.webhook.replicas,
             "resources": resources(eso.webhook.resources),
             "securityContext": _container_security_context(),
-            "podDisruptionBudget": {"enabled": eso.webhook.replicas > 1, "minAvailable": 1},
+            "podDisruptionBudget": _budget(eso.webhook.replicas),
         },
         "certController": {
             "replicaCount": eso.cert_controller.replicas,
             "resources": resources(eso.cert_controller.resources),
             "securityContext": _container_security_context(),
-            "podDisruptionBudget": {"enabled": eso.cert_controller.replicas > 1, "minAvailable": 1},
+            "podDisruptionBudget": _budget(eso.cert_controller.replicas),
         },
     }
 

@@ -15,7 +15,7 @@ from .common import (
     RESTRICTED_POD_SECURITY_CONTEXT,
     SYSTEM_NODE_SELECTOR,
     namespace,
-    resources,
+    resources_over_chart_limits,
 )
 
 NAMESPACE = "keda"
@@ -40,7 +40,8 @@ def chart_values(platform: PlatformConfig) -> dict:
         "nodeSelector": dict(SYSTEM_NODE_SELECTOR),  # the chart adds kubernetes.io/os: linux itself
         "securityContext": {key: dict(RESTRICTED_CONTAINER_SECURITY_CONTEXT) for _, key in _COMPONENTS},
         "podSecurityContext": {key: dict(RESTRICTED_POD_SECURITY_CONTEXT) for _, key in _COMPONENTS},
-        "resources": {key: resources(controllers[section].resources) for section, key in _COMPONENTS},
+        # The chart's defaults limit each to 1 CPU: deleted, as everywhere on the platform (no throttling).
+        "resources": {key: resources_over_chart_limits(controllers[section].resources) for section, key in _COMPONENTS},
         "prometheus": {"metricServer": {"enabled": True}, "operator": {"enabled": True}},
     }
     for section, _ in _COMPONENTS:

@@ -35,6 +35,7 @@ from .common import (
     RESTRICTED_POD_SECURITY_CONTEXT,
     SYSTEM_NODE_SELECTOR,
     namespace,
+    resources_over_chart_limits,
 )
 from .envoy_gateway_names import CLUSTER_DOMAIN
 from .semantic_router_config import router_config
@@ -83,8 +84,7 @@ def chart_values(platform: PlatformConfig) -> dict:
         "podSecurityContext": {**RESTRICTED_POD_SECURITY_CONTEXT, "runAsUser": _UID, "runAsGroup": _UID,
                                "fsGroup": _UID},
         "securityContext": {**RESTRICTED_CONTAINER_SECURITY_CONTEXT, "runAsUser": _UID, "runAsGroup": _UID},
-        "resources": {"requests": {"cpu": router.resources.cpu, "memory": router.resources.memory},
-                      "limits": {"memory": router.resources.memory}},
+        "resources": resources_over_chart_limits(router.resources),  # the chart's default limits 2 CPUs
         "nodeSelector": dict(SYSTEM_NODE_SELECTOR),
         "persistence": {"enabled": False},
         "extraVolumes": volumes,

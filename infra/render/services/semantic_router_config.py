@@ -136,7 +136,8 @@ def router_config(platform: PlatformConfig) -> dict:
         "semantic_cache": {"enabled": False},
         "tools": {"enabled": False},
         "response_api": {"enabled": False},
-        "observability": {"tracing": {"enabled": False}},
+        # Removed, not just disabled: the chart's default exports to jaeger:4317, which does not exist here.
+        "observability": {"tracing": None},
     }
     if router.prompt_guard:
         config["prompt_guard"] = {"enabled": True, **JAILBREAK_CLASSIFIER}

@@ -11,6 +11,9 @@ plugin) and VictoriaLogs (`defaultDatasources.extra`, the victoria-logs-single S
 VictoriaMetrics plugins are pinned. Its admin password comes from a Secret the component creates from a
 generated password (`admin.existingSecret`), never from values.
 
+The chart's sync job is off: it would fetch default dashboards and rules from GitHub branches at install
+time (nothing is fetched unpinned); the platform ships its own dashboard and alerts.
+
 EKS runs the control plane: kube-controller-manager, kube-scheduler and etcd cannot be scraped, so those
 jobs are off (they would only report targets down).
 """
@@ -98,7 +101,10 @@ def chart_values(platform: PlatformConfig) -> dict:
                                "nodeSelector": system},
         # On every node (the chart tolerates every NoSchedule taint, GPU nodes included).
         "prometheus-node-exporter": {"enabled": True, "resources": resources(metrics.node_exporter)},
-        "syncJob": {"nodeSelector": system},
+        # Off: the chart's sync job downloads its default dashboards and rules at install time from
+        # GitHub `master`/`main` (defaultDashboards.sources, defaultRules.sources), an unpinned fetch.
+        # The platform's own dashboard and alerts (infra/render/observability) are rendered and pinned.
+        "syncJob": {"enabled": False},
     }
     for job in UNREACHABLE_ON_EKS:
         values[job] = {"enabled": False}

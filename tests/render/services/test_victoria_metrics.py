@@ -152,11 +152,14 @@ def test_grafana_plugins_are_pinned_and_cover_every_datasource_type():
 
 def test_system_components_run_on_system_nodes_and_node_exporter_everywhere():
     v = values()
-    for app in ("grafana", "kube-state-metrics", "victoria-metrics-operator", "syncJob"):
+    for app in ("grafana", "kube-state-metrics", "victoria-metrics-operator"):
         assert v[app]["nodeSelector"] == SYSTEM_NODE_SELECTOR, app
-    assert "nodeSelector" not in v["prometheus-node-exporter"]
-    exporter = deep_merge(upstream_values(CHART, SUBCHARTS), v)["prometheus-node-exporter"]
-    assert {"effect": "NoSchedule", "operator": "Exists"} in exporter["tolerations"]  # GPU nodes too
+    assert "nodeSelector" not in v["prometheus-node-exporter"]  # tolerations on the rendered DaemonSet:
+    # tests/engine/test_rendered_intent.py
+
+
+def test_nothing_is_fetched_unpinned_at_install():
+    assert values()["syncJob"] == {"enabled": False}  # it downloads dashboards and rules from GitHub master
 
 
 def test_control_plane_jobs_eks_hides_are_off():

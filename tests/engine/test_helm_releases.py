@@ -1,0 +1,165 @@
+"""Every Helm release of every reference stack, rendered by the real Helm engine over the upstream
+chart at its pinned version, with the values as the provider hands them to Helm: the rendered
+objects are valid, admitted by Pod Security for their namespace, and say what the program means."""
+
+from __future__ import annotations
+
+import copy
+from functools import cache
+
+import pytest
+
+from infra.plan.runner import Plan
+from infra.validation.k8s_schema import validate_objects
+from infra.validation.pod_security import LEVEL_LABEL, violations
+from tests.conftest import REFERENCE_STACKS, reference_plan
+
+from . import helm
+
+
+def _version(plan: Plan) -> str:
+    return plan.platform.cluster.kubernetes_version
+
+
+@cache
+def installed_api_versions(stack: str) -> tuple[str, ...]:
+    """group/version of every CRD the plan's releases install: what `.Capabilities.APIVersions` lists."""
+    plan = reference_plan(stack)
+    found = set()
+    for release in helm.releases(plan):
+        for crd in helm.crds(release, helm.render(release, _version(plan))):
+            spec = crd.get("spec") or {}
+            found |= {f"{spec['group']}/{v['name']}" for v in spec.get("versions") or () if v.get("served", True)}
+    return tuple(sorted(found))
+
+
+@cache
+def rendered(stack: str) -> dict[str, list[dict]]:
+    """Release resource name -> the objects Helm would apply."""
+    plan = reference_plan(stack)
+    return {r.registration.name: helm.objects(helm.render(r, _version(plan), installed_api_versions(stack)), r.namespace)
+            for r in helm.releases(plan)}
+
+
+def _release_ids(stack: str) -> list[str]:
+    return [r.registration.name for r in helm.releases(reference_plan(stack))]
+
+
+CASES = [(stack, name) for stack in REFERENCE_STACKS for name in _release_ids(stack)]
+
+
+def release_of(stack: str, name: str) -> helm.Release:
+    return next(r for r in helm.releases(reference_plan(stack)) if r.registration.name == name)
+
+
+# ---- the charts are the pinned ones ----------------------------------------------------------
+
+@pytest.mark.parametrize(("stack", "name"), CASES)
+def test_every_pinned_chart_is_vendored_at_its_version(stack, name):
+    release = release_of(stack, name)
+    with release.chart as loaded:
+        assert loaded.version == release.version
+        assert loaded.name == release.chart_ref.rsplit("/", 1)[-1]
+
+
+def test_a_version_bump_fails_until_the_chart_is_vendored():
+    with pytest.raises(helm.NotVendored, match="not vendored"):
+        helm.archive("oci://docker.io/envoyproxy/gateway-helm", "1.9.1")
+
+
+# ---- what comes out is valid and admitted ----------------------------------------------------
+
+@pytest.mark.parametrize(("stack", "name"), CASES)
+def test_every_rendered_object_is_valid_strictly(stack, name):
+    objs = rendered(stack)[name]
+    assert objs or name.endswith("crd")  # a release that renders nothing would be a wiring bug
+    assert validate_objects(objs, _version(reference_plan(stack))) == []
+
+
+def _namespace_levels(plan: Plan) -> dict[str, str]:
+    levels = {}
+    for obj in plan.kubernetes_objects():
+        if obj["kind"] == "Namespace":
+            labels = (obj.get("metadata") or {}).get("labels") or {}
+            levels[obj["metadata"]["name"]] = labels.get(LEVEL_LABEL, "privileged")
+    return levels
+
+
+@pytest.mark.parametrize(("stack", "name"), CASES)
+def test_every_rendered_workload_passes_pod_security_for_its_namespace(stack, name):
+    levels = _namespace_levels(reference_plan(stack))
+    found = {}
+    for obj in rendered(stack)[name]:
+        level = levels.get(obj["metadata"].get("namespace"), "privileged")  # kube-system: not labelled
+        problems = violations(obj, level)
+        if problems:
+            found[f"{obj['kind']}/{obj['metadata']['name']} ({level})"] = problems
+    assert found == {}
+
+
+# ---- every value the program sets is read by a template --------------------------------------
+
+def _leaves(value, path=()):
+    if isinstance(value, dict) and value:
+        for key, child in value.items():
+            yield from _leaves(child, (*path, key))
+    elif path:
+        yield path
+
+
+def _mutated(values: dict, path: tuple) -> dict:
+    out = copy.deepcopy(values)
+    parent = out
+    for key in path[:-1]:
+        parent = parent[key]
+    old = parent[path[-1]]
+    if old is None:  # a deleted default: without the null, the default must come back
+        del parent[path[-1]]
+    elif isinstance(old, bool):
+        parent[path[-1]] = not old
+    elif isinstance(old, (int, float)):
+        parent[path[-1]] = old + 1
+    elif isinstance(old, str):
+        parent[path[-1]] = old + "-probe"
+    elif isinstance(old, list):
+        parent[path[-1]] = old[:-1] if old else ["probe"]
+    else:  # an empty mapping
+        parent[path[-1]] = {"probe": "probe"}
+    return out
+
+
+def unread_keys(release: helm.Release, kubernetes_version: str, api_versions: tuple[str, ...]) -> list[str]:
+    base = helm.render(release, kubernetes_version, api_versions)
+    unread = []
+    for path in _leaves(release.values):
+        try:
+            changed = helm.render(release, kubernetes_version, api_versions, _mutated(release.values, path)) != base
+        except Exception:  # noqa: BLE001 - a template that fails on the new value read it
+            changed = True
+        if not changed:
+            unread.append(".".join(map(str, path)))
+    return unread
+
+
+@pytest.mark.parametrize(("stack", "name"), CASES)
+def test_every_value_key_the_program_sets_changes_the_rendered_output(stack, name):
+    plan = reference_plan(stack)
+    release = release_of(stack, name)
+    assert unread_keys(release, _version(plan), installed_api_versions(stack)) == []
+
+
+def test_the_key_check_catches_a_key_no_template_reads():
+    release = release_of("dev", "keda-release")
+    planted = helm.Release(release.registration, release.chart_ref, release.version, release.name,
+                           release.namespace, {**release.values, "operator": {**release.values.get("operator", {}),
+                                                                              "noSuchKey": 3}})
+    assert unread_keys(planted, "1.35", ()) == ["operator.noSuchKey"]
+
+
+def test_values_are_sent_as_a_file_with_nulls_kept():
+    """The SDK drops None from `values`; the program sends one YAML file with allowNullValues."""
+    for stack in REFERENCE_STACKS:
+        for release in helm.releases(reference_plan(stack)):
+            inputs = release.registration.inputs
+            if release.values:
+                assert inputs["allowNullValues"] is True and len(inputs["valueYamlFiles"]) == 1, release.name
