@@ -1,23 +1,35 @@
 # llm-platform: every target sets up what it needs (a local .venv) on a machine with Python 3.11+.
+# Dependencies come from requirements.txt (exact versions with hashes; `make lock` regenerates it).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
+LOCK := requirements.txt
 STAMP := $(VENV)/.installed
+PIP := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: plan check test bench venv clean
+.PHONY: plan check test bench venv lock clean
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "llm-platform needs Python 3.11 or newer (found " + sys.version.split()[0] + ")")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@echo "Installing llm-platform and its pinned dependencies into $(VENV) ..."
-	@$(PY) -m pip install --disable-pip-version-check --upgrade pip > $(VENV)/install.log 2>&1 \
-	  && $(PY) -m pip install --disable-pip-version-check -e '.[dev]' >> $(VENV)/install.log 2>&1 \
+	@echo "Installing llm-platform and its locked dependencies ($(LOCK)) into $(VENV) ..."
+	@$(PIP) install --require-hashes -r $(LOCK) > $(VENV)/install.log 2>&1 \
+	  && $(PIP) install --no-deps --no-build-isolation -e . >> $(VENV)/install.log 2>&1 \
 	  || { cat $(VENV)/install.log; echo "error: installing dependencies failed (log: $(VENV)/install.log)"; exit 1; }
 	@touch $(STAMP)
+
+## Re-resolve requirements.txt from pyproject.toml (every extra, every platform, with hashes)
+lock: $(STAMP)
+	@$(VENV)/bin/uv pip compile pyproject.toml requirements-build.in --extra dev --generate-hashes --universal \
+	  --python-version 3.11 --no-header --quiet -o $(LOCK).new
+	@{ echo "# Locked dependencies of llm-platform (the program, its policy pack and its dev tools), with hashes."; \
+	   echo "# Installed by make (pip --require-hashes) and by Pulumi's pip toolchain; regenerate with \`make lock\`."; \
+	   cat $(LOCK).new; } > $(LOCK) && rm -f $(LOCK).new
+	@echo "$(LOCK) regenerated; review the diff and commit it"
 
 ## Offline plan of a stack (default: dev). STACK=prod make plan, or ARGS='--stack-file path' make plan
 plan: $(STAMP)
@@ -27,7 +39,7 @@ plan: $(STAMP)
 check: $(STAMP)
 	@$(PY) -m infra check $(if $(ARGS),$(ARGS),--stack $(STACK))
 
-## Unit, schema and end-to-end tests (all offline)
+## Unit, schema, Helm-engine and end-to-end tests (all offline)
 test: $(STAMP)
 	@$(PY) -m pytest -q
 

@@ -4,9 +4,10 @@ tools (`python -m infra plan|check|diff|bench ...`)."""
 import sys
 from pathlib import Path
 
-# Pulumi puts this directory first on sys.path; our modules are imported through the package.
-_here = str(Path(__file__).resolve().parent)
-sys.path[:] = [p for p in sys.path if p != _here]
+# Pulumi puts this directory first on sys.path; our modules are imported through the package, from the
+# project root (so a virtualenv Pulumi's pip toolchain builds from requirements.txt alone runs it too).
+_here = Path(__file__).resolve().parent
+sys.path[:] = [str(_here.parent)] + [p for p in sys.path if p not in (str(_here), str(_here.parent))]
 
 if __name__ == "__main__":
     from pulumi.runtime.settings import get_monitor

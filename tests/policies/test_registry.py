@@ -57,4 +57,6 @@ def test_policy_pack_is_constructed_only_in_the_packs_main():
     project = yaml.safe_load((ROOT / "policies" / "PulumiPolicy.yaml").read_text())
     assert project["runtime"]["name"] == "python"
     assert (ROOT / "policies" / project["runtime"]["options"]["virtualenv"]).resolve() == (ROOT / ".venv").resolve()
-    assert "pulumi-policy>=1.21,<2" in (ROOT / "policies" / "requirements.txt").read_text()
+    # a separate pack environment installs the project's lock, so it runs the same pulumi-policy
+    assert "-r ../requirements.txt" in (ROOT / "policies" / "requirements.txt").read_text().splitlines()
+    assert "pulumi-policy==" in (ROOT / "requirements.txt").read_text()
