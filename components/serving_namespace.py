@@ -15,6 +15,8 @@ from .k8s_object import register
 @dataclass(frozen=True)
 class ServingNamespaceArgs:
     platform: PlatformConfig
+    # The PersistentVolume the weights claim is pre-bound to: the claim is created after it.
+    weights_volume: pulumi.Resource | None = None
 
 
 class ServingNamespace(pulumi.ComponentResource):
@@ -33,6 +35,8 @@ class ServingNamespace(pulumi.ComponentResource):
         ]
         claim = render.render_weights_claim(platform)
         if claim is not None:
-            self.members.append(register(f"{name}-weights-claim", claim, inside))
+            after = [ns] + ([args.weights_volume] if args.weights_volume is not None else [])
+            self.members.append(register(f"{name}-weights-claim", claim,
+                                         pulumi.ResourceOptions(parent=self, depends_on=after)))
         self.namespace = ns.metadata.apply(lambda m: m["name"])
         self.register_outputs({"namespace": self.namespace})

@@ -119,9 +119,9 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
     tags = {"llm-platform:stack": stack, "llm-platform:cluster": platform.cluster.name}
     access = cluster_access(platform, stack, region)
     # Karpenter finds the security group for new nodes by this tag (the subnets carry it too).
-    aws.ec2.Tag("cluster-security-group-discovery", resource_id=access.security_group_id,
-                key="karpenter.sh/discovery", value=platform.cluster.name,
-                opts=pulumi.ResourceOptions(depends_on=list(access.ready)))
+    discovery_tag = aws.ec2.Tag("cluster-security-group-discovery", resource_id=access.security_group_id,
+                                key="karpenter.sh/discovery", value=platform.cluster.name,
+                                opts=pulumi.ResourceOptions(depends_on=list(access.ready)))
     kubeconfig = pulumi.Output.all(access.name, access.endpoint, access.certificate_authority).apply(
         lambda v: eks_kubeconfig(v[0], v[1], v[2], region))
     provider = k8s.Provider("cluster", kubeconfig=kubeconfig, enable_server_side_apply=True,
@@ -140,7 +140,10 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
             node_role_name=karpenter.node_role_name if karpenter else "",
             node_role_arn=access.node_role_arn or "", private_subnet_ids=access.private_subnet_ids,
             kubernetes_version=platform.cluster.kubernetes_version, k8s_provider=provider,
-            depends_on=(karpenter.release,) if karpenter and pool.provisioner == "karpenter" else access.ready,
+            # Karpenter's pools: after its controller, the node role's access entry and policies, and the
+            # security group's discovery tag (an EC2NodeClass that finds no security group never launches).
+            depends_on=((karpenter.release, *karpenter.nodes_can_join, discovery_tag)
+                        if karpenter and pool.provisioner == "karpenter" else access.ready),
             tags=tags))
         for name, pool in platform.gpu_pools.items()
     ]
@@ -171,7 +174,8 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
     Observability("observability", ObservabilityArgs(platform=platform, depends_on=(services.metrics.release,)),
                   on_cluster)
 
-    serving = ServingNamespace("serving", ServingNamespaceArgs(platform=platform), on_cluster)
+    serving = ServingNamespace("serving", ServingNamespaceArgs(platform=platform, weights_volume=store.volume),
+                               on_cluster)
     preloads: dict[WeightRef, WeightPreload] = {
         ref: WeightPreload(
             ref.job_name,

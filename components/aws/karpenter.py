@@ -52,9 +52,11 @@ class Karpenter(pulumi.ComponentResource):
                                          policy_arn=arn, opts=child)
             for arn in render.node_role_policy_arns(args.region)
         ]
-        aws.eks.AccessEntry(f"{name}-node-access", cluster_name=args.cluster_name, principal_arn=node_role.arn,
-                            type="EC2_LINUX", tags=tags,
-                            opts=pulumi.ResourceOptions(parent=self, depends_on=node_attachments))
+        node_access = aws.eks.AccessEntry(f"{name}-node-access", cluster_name=args.cluster_name,
+                                          principal_arn=node_role.arn, type="EC2_LINUX", tags=tags,
+                                          opts=pulumi.ResourceOptions(parent=self, depends_on=node_attachments))
+        # What a NodePool/EC2NodeClass must wait for: a node launched earlier could not join the cluster.
+        self.nodes_can_join: list[pulumi.Resource] = [node_access, *node_attachments]
 
         # Interruption queue: encrypted, short retention, TLS only; EventBridge delivers into it.
         queue = aws.sqs.Queue(f"{name}-interruption-queue", message_retention_seconds=render.QUEUE_RETENTION_SECONDS,

@@ -108,7 +108,7 @@ class WeightStore(pulumi.ComponentResource):
                     namespace)
 
         # ---- S3 Files ---------------------------------------------------------------------------
-        self.file_system_id = self.access_point_id = self.volume_handle = None
+        self.file_system_id = self.access_point_id = self.volume_handle = self.volume = None
         if weights.loader == "s3files":
             self._s3files(name, args, bucket, versioning, encryption, key, child)
             if args.file_client_role_name is not None:
@@ -188,7 +188,7 @@ class WeightStore(pulumi.ComponentResource):
         self.access_point_id = access_point.id
         self.volume_handle = pulumi.Output.all(file_system.id, access_point.id).apply(
             lambda ids: render.volume_handle(ids[0], ids[1]))
-        register(
+        self.volume = register(
             f"{name}-volume",
             render.render_weights_volume(platform, self.volume_handle),
             pulumi.ResourceOptions(parent=self, provider=args.k8s_provider,

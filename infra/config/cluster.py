@@ -70,6 +70,9 @@ class ClusterConfig(StackModel):
     endpoint_public_access: bool = False
     public_access_cidrs: CidrAllowList = Field(default_factory=list)
     admin_role_arns: list[str] = Field(default_factory=list)
+    deployer_access: bool = Field(
+        default=True, description="give the identity running `pulumi up` (the role behind its session) "
+                                  "cluster-admin through an access entry; without it, nobody can reach the cluster")
     system_nodes: SystemNodesConfig = Field(default_factory=SystemNodesConfig)
     addon_versions: dict[Literal["vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns", "aws-efs-csi-driver",
                                  "aws-ebs-csi-driver"], str] = Field(

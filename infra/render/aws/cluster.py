@@ -39,6 +39,27 @@ EFS_CSI_POLICIES = (
 EBS_CSI_POLICIES = (managed_policy_arn("service-role/AmazonEBSCSIDriverPolicy"),)
 
 
+def deployer_principal(caller_arn: str, issuer_arn: str) -> str:
+    """The IAM principal an access entry can name for whoever runs `pulumi up`: the role behind an
+    assumed-role session (`arn:aws:sts::<acct>:assumed-role/<role>/<session>` is not a principal EKS
+    accepts; iam.get_session_context's issuer is the role), or the IAM user itself."""
+    if ":assumed-role/" in caller_arn:
+        return issuer_arn
+    if caller_arn.endswith(":root"):
+        raise ValueError("the deployer is the account root user, which EKS access entries cannot name; allowed: "
+                         "run as an IAM role or user, or set cluster.deployerAccess: false and list adminRoleArns")
+    return caller_arn
+
+
+def admin_principals(config: ClusterConfig, deployer: str | None) -> list[tuple[str, str]]:
+    """(resource suffix, principal ARN) of every cluster-admin access entry: `adminRoleArns` as
+    `admin-<i>` (their names unchanged), then the deployer as `deployer` unless already listed."""
+    entries = [(f"admin-{i}", arn) for i, arn in enumerate(config.admin_role_arns)]
+    if deployer is not None and deployer not in config.admin_role_arns:
+        entries.append(("deployer", deployer))
+    return entries
+
+
 def endpoint_access(config: ClusterConfig) -> dict:
     """Private endpoint always; public only when the stack says so, and then only for its CIDRs.
     Keys are the aws.eks.Cluster vpc_config argument names."""

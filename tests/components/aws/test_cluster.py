@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pulumi
+import pytest
 
 from components.aws.cluster import Cluster, ClusterArgs
+from infra.plan.mocks import ACCOUNT, DEPLOYER_ROLE
 from infra.stack_file import load_stack_file, platform_config
 from tests.conftest import ROOT
 
@@ -61,7 +63,7 @@ def test_cluster_is_private_encrypted_api_authenticated_and_logged(pulumi_mocks)
 def test_public_endpoint_only_for_its_allow_list_and_admins_get_explicit_entries(pulumi_mocks):
     admin = "arn:aws:iam::123456789012:role/platform-admins"
     build(pulumi_mocks, platform(endpointPublicAccess=True, publicAccessCidrs=["203.0.113.0/24"],
-                                 adminRoleArns=[admin]))
+                                 adminRoleArns=[admin], deployerAccess=False))
     (eks,) = pulumi_mocks.of_type("aws:eks/cluster:Cluster")
     assert eks.inputs["vpcConfig"]["endpointPublicAccess"] is True
     assert eks.inputs["vpcConfig"]["publicAccessCidrs"] == ["203.0.113.0/24"]
@@ -70,6 +72,44 @@ def test_public_endpoint_only_for_its_allow_list_and_admins_get_explicit_entries
     assert entry.inputs["principalArn"] == admin and entry.inputs["type"] == "STANDARD"
     assert association.inputs["policyArn"].endswith("AmazonEKSClusterAdminPolicy")
     assert association.inputs["accessScope"] == {"type": "cluster"}
+
+
+DEPLOYER = f"arn:aws:iam::{ACCOUNT}:role/{DEPLOYER_ROLE}"  # the role behind the mocks' assumed-role session
+
+
+def entries(monitor) -> dict[str, str]:
+    return {r.name: r.inputs["principalArn"] for r in monitor.of_type("aws:eks/accessEntry:AccessEntry")}
+
+
+def test_the_deployer_gets_cluster_admin_through_the_role_behind_its_session(pulumi_mocks):
+    build(pulumi_mocks, platform())
+    assert entries(pulumi_mocks) == {"cluster-deployer": DEPLOYER}  # not the sts assumed-role ARN
+    (association,) = pulumi_mocks.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    assert association.inputs["principalArn"] == DEPLOYER
+    assert association.inputs["policyArn"].endswith("AmazonEKSClusterAdminPolicy")
+    assert pulumi_mocks.named("cluster-deployer").urn in association.dependencies
+
+
+def test_admins_keep_their_entries_and_a_listed_deployer_gets_no_second_one(pulumi_mocks):
+    admin = f"arn:aws:iam::{ACCOUNT}:role/platform-admins"
+    build(pulumi_mocks, platform(adminRoleArns=[admin, DEPLOYER]))
+    assert entries(pulumi_mocks) == {"cluster-admin-0": admin, "cluster-admin-1": DEPLOYER}
+
+
+def test_a_stack_can_turn_the_deployer_entry_off(pulumi_mocks):
+    build(pulumi_mocks, platform(deployerAccess=False))
+    assert entries(pulumi_mocks) == {}
+
+
+def test_the_deployer_principal_is_the_role_of_a_session_or_the_user():
+    from infra.render.aws.cluster import deployer_principal
+
+    session = f"arn:aws:sts::{ACCOUNT}:assumed-role/ci/gh-run-1"
+    assert deployer_principal(session, f"arn:aws:iam::{ACCOUNT}:role/ci") == f"arn:aws:iam::{ACCOUNT}:role/ci"
+    user = f"arn:aws:iam::{ACCOUNT}:user/alice"
+    assert deployer_principal(user, user) == user
+    with pytest.raises(ValueError, match="root user"):
+        deployer_principal(f"arn:aws:iam::{ACCOUNT}:root", "")
 
 
 def test_addons_are_pinned_and_ordered_around_the_system_nodes(pulumi_mocks):
