@@ -153,3 +153,18 @@ def test_readme_documents_the_ci_setup():
                    "pr.yml", "deploy.yml"):
         assert needed in section, needed
     assert readme.index("## Pull requests and CI") < readme.index("## Layout")
+
+
+def _locked(package: str) -> str:
+    return re.search(rf"^{package}==([\w.]+)", (ROOT / "requirements.txt").read_text(), re.M).group(1)
+
+
+@pytest.mark.parametrize(("workflow", "job"), [("deploy.yml", "up"), ("pr.yml", "preview")])
+def test_jobs_that_reach_the_cluster_run_where_a_private_endpoint_answers(workflow, job):
+    """GitHub-hosted runners cannot reach a private EKS endpoint: a self-hosted runner in the VPC by
+    default, another runner (for a public, CIDR-restricted endpoint) by the DEPLOY_RUNNER variable."""
+    doc = yaml.safe_load((WORKFLOWS / workflow).read_text())
+    runs_on = doc["jobs"][job]["runs-on"]
+    assert "vars.DEPLOY_RUNNER" in runs_on and '"self-hosted"' in runs_on
+    (pulumi,) = steps(doc["jobs"][job], "pulumi/actions")
+    assert pulumi["with"]["pulumi-version"] == _locked("pulumi")  # the CLI of the SDK the program runs on

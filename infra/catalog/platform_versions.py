@@ -111,6 +111,39 @@ ENVOY_GATEWAY_CHART = HelmChart("oci://docker.io/envoyproxy/gateway-helm", "1.9.
 AI_GATEWAY_CRDS_CHART = HelmChart("oci://docker.io/envoyproxy/ai-gateway-crds-helm", "v1.1.0")
 AI_GATEWAY_CHART = HelmChart("oci://docker.io/envoyproxy/ai-gateway-helm", "v1.1.0")
 
+
+@dataclass(frozen=True)
+class VersionPairing:
+    """Why two pins that upstream did not test together are kept together, with the sources."""
+
+    component: str
+    version: str
+    tested_with: str
+    pinned_with: str
+    reasons: tuple[str, ...]
+
+
+# Envoy AI Gateway v1.1.0 was built and released against Envoy Gateway v1.8.1 (go.mod and
+# release-notes/v1.1.0.md at the tag, 2026-08-21). The platform pins Envoy Gateway 1.9.0, because:
+ENVOY_GATEWAY_PAIRING = VersionPairing(
+    component="envoy-ai-gateway", version=AI_GATEWAY_CHART.version, tested_with="1.8.1",
+    pinned_with=ENVOY_GATEWAY_CHART.version,
+    reasons=(
+        # site/versioned_docs/version-1.1/compatibility.md at v1.1.0: "v1.1.x | v1.8.1+ (Envoy Proxy v1.38.x)".
+        "upstream's compatibility matrix for AI Gateway v1.1.x names Envoy Gateway v1.8.1 as the floor (v1.8.1+)",
+        # .github/workflows/build_and_test.yaml at v1.1.0: the e2e matrix runs `latest` (Envoy Gateway's
+        # main branch, newer than 1.8.1) next to v1.8.1 (tests/internal/e2elib/e2elib.go: EG_VERSION, else latest).
+        "its e2e suite at the tag runs against Envoy Gateway's main branch as well as v1.8.1",
+        # The AI Gateway controller extends Envoy Gateway through the extension server and the v1alpha1
+        # gateway.envoyproxy.io and Gateway API v1 kinds; the ones the platform renders are validated
+        # against Envoy Gateway 1.9.0's CRDs (schemas/crds), and the one ordering the platform relies on
+        # (the EnvoyPatchPolicy before the AI Gateway's ext_proc) is simulated with 1.9.0's patch logic
+        # (tests/render/gateway/test_semantic_router.py).
+        "every Envoy Gateway object the platform renders is validated against 1.9.0's CRDs, and the filter "
+        "order it depends on is tested with 1.9.0's patch semantics",
+    ),
+)
+
 # VictoriaMetrics charts (VictoriaMetrics/helm-charts tags victoria-metrics-k8s-stack-0.91.2 and
 # victoria-logs-single-0.13.9, the newest victoria-logs-single tag, 2026-07-16). Helm repo:
 #   helm repo add vm https://victoriametrics.github.io/helm-charts/
