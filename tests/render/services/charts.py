@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from infra.catalog import platform_versions
+from infra.catalog.platform_versions import HelmChart
+from infra.render.helm_values import provider_values, values_file
+from infra.validation.pod_security import violations
+from tests.engine import helm as engine
 
 from ..aws.test_karpenter import unknown_value_keys
 
@@ -27,31 +33,43 @@ def chart_file(chart: str, name: str = "values.yaml") -> Any:
     return copy.deepcopy(_load(CHARTS / chart / name))
 
 
-def deep_merge(base: Any, override: Any) -> Any:
-    """What Helm does with values: maps merge key by key (a null removes the key), anything else is
-    replaced."""
-    if isinstance(base, Mapping) and isinstance(override, Mapping):
-        merged = dict(base)
-        for key, value in override.items():
-            if value is None:
-                merged.pop(key, None)
-            else:
-                merged[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
-        return merged
-    return copy.deepcopy(override)
+@cache
+def _pins() -> dict[str, HelmChart]:
+    return {pin.chart.rsplit("/", 1)[-1]: pin for pin in vars(platform_versions).values() if isinstance(pin, HelmChart)}
 
 
-def upstream_values(chart: str, subcharts: Iterable[str] = ()) -> dict:
-    """The chart's values.yaml, with each vendored subchart's values.yaml merged under its key (the
-    parent's block for it wins, as in Helm)."""
-    values = chart_file(chart)
-    for sub in subcharts:
-        values[sub] = deep_merge(chart_file(f"{chart}/charts/{sub}"), values.get(sub) or {})
-    return values
+def helm_merged(chart: str, values: dict | None = None) -> dict:
+    """The values a release of `chart` (at its pinned version) really gets: Helm's own coalescing of the
+    chart's and its subcharts' defaults with `values` (a null removes a default), through the Helm SDK."""
+    pin = _pins()[chart]
+    with engine.chart(pin.chart, pin.version) as loaded:
+        return loaded.merge_values(copy.deepcopy(values) if values else {})
 
 
-def unknown_keys(values: dict, chart: str, subcharts: Iterable[str] = (), free_form: Iterable[str] = ()) -> list[str]:
-    return unknown_value_keys(values, upstream_values(chart, subcharts), frozenset(free_form))
+def rendered(chart: str, values: dict, release: str, namespace: str) -> list[dict]:
+    """The objects a release of `chart` with `values` renders (the Helm SDK over the vendored chart)."""
+    pin = _pins()[chart]
+    found = engine.Release(None, pin.chart, pin.version, release, namespace, as_sent(values))
+    return engine.objects(engine.render(found, K8S), namespace)
+
+
+def as_sent(values: dict) -> dict:
+    """`values` as the program sends them (one YAML file, allowNullValues) and the provider reads them."""
+    return provider_values([values_file(values)], None, allow_null_values=True)
+
+
+def one(objects: list[dict], kind: str, name: str | None = None) -> dict:
+    (found,) = [o for o in objects if o["kind"] == kind and (name is None or o["metadata"]["name"] == name)]
+    return found
+
+
+def upstream_values(chart: str) -> dict:
+    """The chart's defaults, each subchart's under its key, as Helm merges them."""
+    return helm_merged(chart)
+
+
+def unknown_keys(values: dict, chart: str, free_form: Iterable[str] = ()) -> list[str]:
+    return unknown_value_keys(values, upstream_values(chart), frozenset(free_form))
 
 
 def pod_with(pod_security_context: dict, container_security_context: dict, namespace: str = "test") -> dict:
@@ -69,23 +87,13 @@ def pod_with(pod_security_context: dict, container_security_context: dict, names
 
 
 def restricted_problems(pod_security_context: dict, container_security_context: dict) -> list[str]:
-    """What keeps a pod with these contexts out of Pod Security "restricted" (the checks that depend on
-    security contexts; volumes, host namespaces and ports are the chart's and not set by values)."""
-    pod, container = pod_security_context, container_security_context
-    problems = []
-    if not (container.get("runAsNonRoot") or pod.get("runAsNonRoot")):
-        problems.append("runAsNonRoot is not true")
-    if container.get("allowPrivilegeEscalation") is not False:
-        problems.append("allowPrivilegeEscalation is not false")
-    if "ALL" not in (container.get("capabilities") or {}).get("drop", []):
-        problems.append("capabilities do not drop ALL")
-    if (container.get("capabilities") or {}).get("add"):
-        problems.append("capabilities are added")
-    if container.get("privileged"):
-        problems.append("privileged")
-    seccomp = (container.get("seccompProfile") or pod.get("seccompProfile") or {}).get("type")
-    if seccomp not in ("RuntimeDefault", "Localhost"):
-        problems.append(f"seccompProfile is {seccomp!r}")
-    if 0 in (container.get("runAsUser"), pod.get("runAsUser")):
-        problems.append("runs as uid 0")
-    return problems
+    """What Pod Security "restricted" refuses in a pod with these contexts (infra.validation.pod_security;
+    volumes, host namespaces and ports are the chart's, checked on the rendered workloads in tests/engine)."""
+    return violations(pod_with(pod_security_context, container_security_context), "restricted")
+
+
+def validate_with_chart_schema(chart: str, values: dict) -> None:
+    """The chart's values.schema.json over the merged values, as `helm install` checks it (Helm SDK)."""
+    pin = _pins()[chart]
+    with engine.chart(pin.chart, pin.version) as loaded:
+        loaded.validate_schema(copy.deepcopy(values))

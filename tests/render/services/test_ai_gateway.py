@@ -10,7 +10,7 @@ from infra.render.services.common import SYSTEM_NODE_SELECTOR
 from infra.validation.k8s_schema import validate_object
 
 from ..conftest import build_platform
-from .charts import K8S, SCHEMAS, chart_file, deep_merge, pod_with, restricted_problems, unknown_keys
+from .charts import K8S, SCHEMAS, chart_file, helm_merged, pod_with, restricted_problems, unknown_keys
 
 SEED = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL"
 
@@ -57,7 +57,7 @@ def test_replicas_and_budget(mutation, replicas, budget):
 
 
 def test_controller_keeps_its_service_name():
-    merged = deep_merge(chart_file("ai-gateway-helm"), values())
+    merged = helm_merged("ai-gateway-helm", values())
     assert merged["controller"]["fullnameOverride"] == ai_gateway.CONTROLLER_NAME == "ai-gateway-controller"
 
 

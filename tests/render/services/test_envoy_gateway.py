@@ -12,7 +12,7 @@ from infra.render.services.common import SYSTEM_NODE_SELECTOR
 from infra.validation.k8s_schema import validate_object
 
 from ..conftest import build_platform
-from .charts import K8S, SCHEMAS, chart_file, deep_merge, restricted_problems, unknown_keys
+from .charts import K8S, SCHEMAS, chart_file, helm_merged, restricted_problems, unknown_keys
 
 # config.envoyGateway is the EnvoyGateway API object (api/v1alpha1/envoygateway_types.go), not chart keys.
 FREE_FORM = ["config.envoyGateway"]
@@ -53,16 +53,16 @@ def test_extension_manager_is_what_ai_gateway_1_1_requires():
 def test_extension_server_is_the_ai_gateway_controller_service():
     fqdn = values()["config"]["envoyGateway"]["extensionManager"]["service"]["fqdn"]
     service, namespace, *_ = fqdn["hostname"].split(".")
-    ai_values = deep_merge(chart_file("ai-gateway-helm"), ai_gateway.chart_values(build_platform(), "s"))
+    ai_values = helm_merged("ai-gateway-helm", ai_gateway.chart_values(build_platform(), "s"))
     assert service == ai_values["controller"]["fullnameOverride"]  # the chart's Service name
     assert namespace == ai_gateway.NAMESPACE
     grpc = next(p for p in ai_values["controller"]["service"]["ports"] if p["name"] == "grpc")
     assert fqdn["port"] == grpc["port"] == ai_gateway.EXTENSION_SERVER_PORT
-    assert fqdn["hostname"].endswith(".svc." + deep_merge(chart_file("gateway-helm"), values())["kubernetesClusterDomain"])
+    assert fqdn["hostname"].endswith(".svc." + helm_merged("gateway-helm", values())["kubernetesClusterDomain"])
 
 
 def test_chart_defaults_for_the_gateway_controller_survive_the_merge():
-    merged = deep_merge(chart_file("gateway-helm"), values())["config"]["envoyGateway"]
+    merged = helm_merged("gateway-helm", values())["config"]["envoyGateway"]
     assert merged["gateway"] == {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"}
     assert merged["provider"] == {"type": "Kubernetes"}
 
@@ -71,7 +71,7 @@ def test_runs_on_system_nodes_with_the_chart_restricted_contexts():
     v = values()
     assert v["deployment"]["pod"]["nodeSelector"] == SYSTEM_NODE_SELECTOR
     assert v["certgen"]["job"]["nodeSelector"] == SYSTEM_NODE_SELECTOR
-    merged = deep_merge(chart_file("gateway-helm"), v)["deployment"]
+    merged = helm_merged("gateway-helm", v)["deployment"]
     container = merged["envoyGateway"]["securityContext"]
     assert container["allowPrivilegeEscalation"] is False and container["capabilities"] == {"drop": ["ALL"]}
     assert merged["pod"]["securityContext"]["runAsNonRoot"] is True
@@ -130,12 +130,12 @@ def test_the_redis_url_names_the_rendered_service():
     assert (name, namespace) == (service["metadata"]["name"], service["metadata"]["namespace"])
     assert namespace == envoy_gateway.NAMESPACE
     assert int(port) == service["spec"]["ports"][0]["port"] == 6379
-    assert host.endswith(".svc." + deep_merge(chart_file("gateway-helm"), values())["kubernetesClusterDomain"])
+    assert host.endswith(".svc." + helm_merged("gateway-helm", values())["kubernetesClusterDomain"])
 
 
 def test_the_rate_limit_deployment_runs_on_system_nodes_and_keeps_the_chart_provider():
     v = envoy_gateway.chart_values(build_platform(), global_rate_limit=True)
-    merged = deep_merge(chart_file("gateway-helm"), v)["config"]["envoyGateway"]
+    merged = helm_merged("gateway-helm", v)["config"]["envoyGateway"]
     assert merged["provider"]["type"] == "Kubernetes"
     assert merged["provider"]["kubernetes"]["rateLimitDeployment"] == {"pod": {"nodeSelector": SYSTEM_NODE_SELECTOR}}
     assert merged["gateway"] == {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import jsonschema
 import pytest
 
 from infra.catalog.platform_versions import EXTERNAL_SECRETS_CHART
@@ -14,7 +13,8 @@ from infra.validation.k8s_schema import validate_object
 from policies.rules.iam import check_wildcard_actions
 
 from ..conftest import build_platform
-from .charts import CHARTS, K8S, SCHEMAS, chart_file, deep_merge, pod_with, restricted_problems, unknown_keys
+from .charts import (K8S, SCHEMAS, chart_file, helm_merged, pod_with, restricted_problems, unknown_keys,
+                     validate_with_chart_schema)
 
 REGION, ACCOUNT, CLUSTER = "us-east-1", "123456789012", "llm-dev"
 ARN_A = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:platform/llm/api-keys-AbCdEf"
@@ -36,14 +36,13 @@ def test_every_value_key_exists_upstream():
 
 @pytest.mark.parametrize("mutation", [(), (ha,)], ids=["defaults", "ha"])
 def test_values_validate_against_the_chart_schema(mutation):
-    schema = json.loads((CHARTS / "external-secrets" / "values.schema.json").read_text())
-    jsonschema.validate(deep_merge(chart_file("external-secrets"), values(*mutation)), schema)
+    validate_with_chart_schema("external-secrets", values(*mutation))  # Helm's own check, as install runs it
 
 
 def test_crds_and_the_pod_identity_service_account():
     v = values()
     assert v["installCRDs"] is True
-    merged = deep_merge(chart_file("external-secrets"), v)
+    merged = helm_merged("external-secrets", v)
     assert all(merged["crds"][k] for k in ("createClusterSecretStore", "createSecretStore"))
     assert v["serviceAccount"] == {"create": True, "name": eso.SERVICE_ACCOUNT}
 

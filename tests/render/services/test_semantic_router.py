@@ -3,7 +3,10 @@ keys) and the objects next to its release."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+import yaml
 
 from infra.catalog.platform_versions import SEMANTIC_ROUTER_CHART, SEMANTIC_ROUTER_VERSION
 from infra.catalog.semantic_router import unknown_keys as unknown_router_keys
@@ -16,7 +19,7 @@ from infra.validation.k8s_schema import validate_object
 
 from ..conftest import build_platform, lora, qwen3
 from ..gateway.conftest import reference_platform, router_platform, semantic_router
-from .charts import K8S, chart_file, deep_merge, pod_with, restricted_problems, unknown_keys
+from .charts import K8S, chart_file, one, pod_with, rendered, restricted_problems, unknown_keys
 
 # Passed through whole by the chart's templates (toYaml): Kubernetes objects checked as such below, and
 # the router's config, checked against the router's own keys.
@@ -28,9 +31,11 @@ def values(platform=None) -> dict:
     return render.chart_values(platform or router_platform())
 
 
-def helm_merged_config(platform) -> dict:
-    """The config the chart's ConfigMap gets: ours merged over the chart's default."""
-    return deep_merge(chart_file("semantic-router")["config"], values(platform)["config"])
+def rendered_config(platform) -> dict:
+    """The config.yaml the chart's ConfigMap carries (the Helm SDK over the vendored chart, with the values
+    as the program sends them: one YAML file whose nulls delete chart defaults)."""
+    objects = rendered("semantic-router", values(platform), render.RELEASE_NAME, render.NAMESPACE)
+    return yaml.safe_load(one(objects, "ConfigMap")["data"]["config.yaml"])
 
 
 def downloaded_models(config: dict) -> list[str]:
@@ -143,12 +148,29 @@ def test_the_router_downloads_only_the_classifiers_it_uses(prompt_guard):
         cfg["gateway"]["semanticRouter"]["promptGuard"] = prompt_guard
 
     platform = build_platform(qwen3, lora, semantic_router, guard)
-    merged = helm_merged_config(platform)
+    config = rendered_config(platform)
     expected = ["models/mom-domain-classifier"] + (["models/mom-jailbreak-classifier"] if prompt_guard else [])
-    assert downloaded_models(merged) == expected
-    # the chart's default config alone would fetch more (PII, embeddings): the Nones are what remove them
+    assert downloaded_models(config) == expected
+    # the chart's default config alone would fetch more (PII, embeddings): the nulls are what remove them
     assert len(downloaded_models(chart_file("semantic-router")["config"])) > 2
-    assert merged["semantic_cache"]["enabled"] is False and merged["tools"]["enabled"] is False
+    assert "bert_model" not in config and "pii_model" not in config["classifier"]
+    assert config["semantic_cache"]["enabled"] is False and config["tools"]["enabled"] is False
+    assert "jaeger" not in json.dumps(config) and config["observability"] == {"tracing": {}}  # no exporter
+
+
+def test_sent_the_way_pulumi_used_to_send_them_the_defaults_come_back():
+    """Why the values travel as a file: as a `values` input the SDK drops every None, and Helm then
+    keeps the chart's defaults (pulumi-kubernetes #2034), here the PII and embedding models."""
+    sent_as_input = _without_none(values(router_platform()))
+    objects = rendered("semantic-router", sent_as_input, render.RELEASE_NAME, render.NAMESPACE)
+    config = yaml.safe_load(one(objects, "ConfigMap")["data"]["config.yaml"])
+    assert "bert_model" in config and len(downloaded_models(config)) > 2
+
+
+def _without_none(value):
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    return value
 
 
 def test_the_pod_is_restricted_with_writable_volumes_only_where_the_router_writes():

@@ -9,10 +9,9 @@ from infra.render.services.common import SYSTEM_NODE_SELECTOR
 from infra.validation.k8s_schema import validate_object
 
 from ..conftest import build_platform
-from .charts import K8S, chart_file, deep_merge, unknown_keys, upstream_values
+from .charts import K8S, chart_file, helm_merged, unknown_keys
 
 CHART = "victoria-logs-single"
-SUBCHARTS = ("vector",)
 
 
 def values(*mutations) -> dict:
@@ -39,12 +38,12 @@ def _tolerates(toleration: dict, taint: dict) -> bool:
 
 def test_every_value_key_exists_upstream():
     for mutation in ((), (tuned,), (no_shipper,)):
-        assert unknown_keys(values(*mutation), CHART, SUBCHARTS) == []
+        assert unknown_keys(values(*mutation), CHART) == []
 
 
 def test_key_check_reaches_into_the_vector_subchart():
-    assert unknown_keys({"vector": {"tolerations": []}}, CHART, SUBCHARTS) == []
-    assert unknown_keys({"vector": {"toleration": []}}, CHART, SUBCHARTS) == ["vector.toleration"]
+    assert unknown_keys({"vector": {"tolerations": []}}, CHART) == []
+    assert unknown_keys({"vector": {"toleration": []}}, CHART) == ["vector.toleration"]
 
 
 def test_vendored_vector_is_the_version_the_chart_locks():
@@ -73,7 +72,7 @@ def test_service_name_and_read_url():
 def test_server_on_system_nodes_shipper_on_every_node():
     v = values()
     assert v["server"]["nodeSelector"] == SYSTEM_NODE_SELECTOR
-    vector = deep_merge(upstream_values(CHART, SUBCHARTS)["vector"], v["vector"])
+    vector = helm_merged(CHART, v)["vector"]
     assert vector["enabled"] is True and vector["role"] == "Agent"  # a DaemonSet
     assert vector["nodeSelector"] == {}
     assert any(_tolerates(t, GPU_TAINT) for t in vector["tolerations"])
@@ -94,8 +93,7 @@ def test_scraped_by_vmagent_and_dashboards_in_grafana():
     platform = build_platform()
     v = values()
     assert v["server"]["vmServiceScrape"] == {"enabled": True}
-    sidecar = deep_merge(upstream_values("victoria-metrics-k8s-stack", ("grafana",)),
-                         victoria_metrics.chart_values(platform))["grafana"]["sidecar"]["dashboards"]
+    sidecar = helm_merged("victoria-metrics-k8s-stack", victoria_metrics.chart_values(platform))["grafana"]["sidecar"]["dashboards"]
     assert v["dashboards"] == {"enabled": True, "namespace": platform.observability.namespace,
                                "labels": {sidecar["label"]: sidecar["labelValue"]}}
 

@@ -14,7 +14,7 @@ from infra.validation.k8s_schema import validate_object
 from policies.rules.secrets import check_plain_secrets
 
 from ..conftest import build_platform
-from .charts import K8S, chart_file, deep_merge, unknown_keys, upstream_values
+from .charts import K8S, chart_file, helm_merged, unknown_keys, upstream_values
 
 CHART = "victoria-metrics-k8s-stack"
 SUBCHARTS = ("grafana", "kube-state-metrics", "prometheus-node-exporter", "victoria-metrics-operator")
@@ -29,7 +29,7 @@ def values(*mutations) -> dict:
 
 
 def merged(*mutations) -> dict:
-    return deep_merge(chart_file(CHART), values(*mutations))
+    return helm_merged(CHART, values(*mutations))
 
 
 def tuned(cfg) -> None:
@@ -40,12 +40,12 @@ def tuned(cfg) -> None:
 
 def test_every_value_key_exists_upstream():
     for mutation in ((), (tuned,)):
-        assert unknown_keys(values(*mutation), CHART, SUBCHARTS, FREE_FORM) == []
+        assert unknown_keys(values(*mutation), CHART, free_form=FREE_FORM) == []
 
 
 def test_key_check_reaches_into_subcharts():
-    assert unknown_keys({"grafana": {"adminPasword": "x"}}, CHART, SUBCHARTS) == ["grafana.adminPasword"]
-    assert unknown_keys({"grafana": {"admin": {"existingSecret": "s"}}}, CHART, SUBCHARTS) == []
+    assert unknown_keys({"grafana": {"adminPasword": "x"}}, CHART) == ["grafana.adminPasword"]
+    assert unknown_keys({"grafana": {"admin": {"existingSecret": "s"}}}, CHART) == []
 
 
 def test_vendored_subcharts_are_the_versions_the_chart_depends_on():

@@ -1,0 +1,95 @@
+"""What the program means, asserted on what Helm renders for the reference stacks (not on our values)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import yaml
+
+from tests.conftest import REFERENCE_STACKS, reference_plan
+
+from .test_helm_releases import rendered
+
+RANDOM = "random:index/randomPassword:RandomPassword"
+
+
+def _containers(obj: dict) -> list[dict]:
+    spec = obj["spec"]["template"]["spec"]
+    return spec.get("initContainers", []) + spec["containers"]
+
+
+def _workloads(objs: list[dict]) -> list[dict]:
+    return [o for o in objs if o["kind"] in ("Deployment", "DaemonSet", "StatefulSet")]
+
+
+def test_keda_and_the_router_run_without_cpu_limits_but_with_memory_limits():
+    """The charts' defaults set CPU limits (KEDA 1, the router 2); the program deletes them (no throttling)."""
+    for stack in REFERENCE_STACKS:
+        for release in ("keda-release", "semantic-router-release"):
+            objs = rendered(stack).get(release)
+            if objs is None:
+                continue
+            for workload in _workloads(objs):
+                for c in _containers(workload):
+                    limits = (c.get("resources") or {}).get("limits") or {}
+                    assert "cpu" not in limits and "memory" in limits, (stack, workload["metadata"]["name"], c["name"])
+
+
+def test_the_router_loads_only_the_classifiers_it_uses_and_exports_no_traces():
+    config_map = next(o for o in rendered("prod")["semantic-router-release"] if o["kind"] == "ConfigMap"
+                      and "config.yaml" in o.get("data", {}))
+    config = yaml.safe_load(config_map["data"]["config.yaml"])
+    assert "bert_model" not in config and "pii_model" not in config["classifier"]
+    paths = set(re.findall(r"models/[\w-]+", config_map["data"]["config.yaml"]))
+    assert paths == {"models/mom-domain-classifier", "models/mom-jailbreak-classifier"}  # prod has the guard on
+    assert "jaeger" not in config_map["data"]["config.yaml"] and config["observability"]["tracing"] == {}
+
+
+def test_the_ai_gateway_controller_gets_the_generated_seed_not_the_charts_default():
+    for stack in REFERENCE_STACKS:
+        plan = reference_plan(stack)
+        seed = next(plan.mocks.output(r.name, "result", RANDOM) for r in plan.resources
+                    if r.type == RANDOM and r.name.endswith("mcp-session-seed"))
+        controller = next(o for o in rendered(stack)["ai-gateway-release"] if o["kind"] == "Deployment")
+        args = [a for c in _containers(controller) for a in c.get("args", [])]
+        assert f"--mcpSessionEncryptionSeed={seed}" in args
+        assert not any("default-insecure-seed" in a for a in args)
+
+
+def test_grafana_logs_in_with_the_generated_secret():
+    for stack in REFERENCE_STACKS:
+        grafana = next(o for o in rendered(stack)["metrics-release"]
+                       if o["kind"] == "Deployment" and o["metadata"]["name"].endswith("grafana"))
+        env = {e["name"]: e for c in _containers(grafana) for e in c.get("env", [])}
+        for name, key in (("GF_SECURITY_ADMIN_USER", "admin-user"), ("GF_SECURITY_ADMIN_PASSWORD", "admin-password")):
+            assert env[name]["valueFrom"]["secretKeyRef"] == {"name": "grafana-admin", "key": key}
+
+
+def test_nothing_is_fetched_from_a_branch_at_install_time():
+    """No sync job pulls dashboards or rules from GitHub `master`/`main` (the operator's cleanup hook stays)."""
+    for stack in REFERENCE_STACKS:
+        for release, objs in rendered(stack).items():
+            text = json.dumps([o for o in objs if o["kind"] != "CustomResourceDefinition"])
+            assert not re.search(r"raw\.githubusercontent\.com/[^\s\"]+/(master|main)/", text), (stack, release)
+        jobs = [o["metadata"]["name"] for o in rendered(stack)["metrics-release"] if o["kind"] in ("Job", "CronJob")]
+        assert jobs == ["vm-victoria-metrics-operator-cleanup-hook"]
+
+
+def test_node_exporter_and_the_log_shipper_reach_gpu_nodes():
+    for stack in REFERENCE_STACKS:
+        for release, name in (("metrics-release", "node-exporter"), ("logs-release", "vector")):
+            (daemonset,) = [o for o in rendered(stack)[release]
+                            if o["kind"] == "DaemonSet" and name in o["metadata"]["name"]]
+            tolerations = daemonset["spec"]["template"]["spec"].get("tolerations", [])
+            assert any(t.get("operator") == "Exists" and t.get("effect") in (None, "NoSchedule") for t in tolerations)
+
+
+def test_images_are_pinned_to_a_tag_or_digest():
+    for stack in REFERENCE_STACKS:
+        for release, objs in rendered(stack).items():
+            for workload in _workloads(objs) + [o for o in objs if o["kind"] == "Job"]:
+                for c in _containers(workload):
+                    image = c["image"]
+                    assert "@sha256:" in image or re.search(r":[\w.-]+$", image.rsplit("/", 1)[-1]), (release, image)
+                    assert not image.endswith(":latest"), (release, image)
