@@ -76,6 +76,8 @@ def plans(tmp_path_factory):
         "remove": plan_of(tmp / "remove", remove_model),
         "token": plan_of(tmp / "token", lambda c: c["llm-platform:weights"].update(
             huggingFaceTokenSecret="llm-platform/prod/another-token")),
+        "keda": plan_of(tmp / "keda", lambda c: c.update(
+            {"llm-platform:services": {"keda": {"operator": {"replicas": 2}}}})),
     }
 
 
@@ -184,6 +186,13 @@ def test_a_change_to_a_preload_jobs_template_replaces_it_delete_first(plans):
     assert "-/+ kubernetes:batch/v1:Job" in render_text(d)
     assert "@@ -/+ replace kubernetes:batch/v1:Job" in render_markdown(d)
     assert d.summary() == "0 to add, 5 to change (4 replaced), 0 to destroy"
+
+
+def test_a_helm_value_change_is_shown_once_on_the_values_the_provider_reads(plans):
+    d = diff_plans(plans["base"], plans["keda"])
+    (release,) = d.changed
+    assert release.type == "kubernetes:helm.sh/v3:Release" and release.action == "update"
+    assert [c.path for c in release.changes] == ["values.operator.replicaCount", "values.podDisruptionBudget"]
 
 
 # --- a new model, a removed model ---------------------------------------------------------------
