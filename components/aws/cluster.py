@@ -58,6 +58,13 @@ class Cluster(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[logs, *attachments]),
         )
+        # The private endpoint answers inside the VPC only where the cluster security group lets a caller in:
+        # the deployer's runner or VPN, by CIDR.
+        for i, cidr in enumerate(cfg.private_access_cidrs):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-api-from-{i}", security_group_id=cluster.vpc_config.cluster_security_group_id,
+                cidr_ipv4=cidr, ip_protocol="tcp", from_port=443, to_port=443,
+                description=f"Kubernetes API (private endpoint) from {cidr}", tags=tags, opts=child)
         # API authentication without creator admin: only these entries reach the cluster. The Kubernetes
         # provider depends on this component, so nothing is applied before the deployer's access exists.
         deployer = None

@@ -69,6 +69,9 @@ class ClusterConfig(StackModel):
     existing: bool = Field(default=False, description="install into an existing cluster named `name`")
     endpoint_public_access: bool = False
     public_access_cidrs: CidrAllowList = Field(default_factory=list)
+    private_access_cidrs: CidrAllowList = Field(
+        default_factory=list, description="networks inside or peered with the VPC (a self-hosted CI runner, a VPN) "
+                                          "that may reach the private API endpoint on 443")
     admin_role_arns: list[str] = Field(default_factory=list)
     deployer_access: bool = Field(
         default=True, description="give the identity running `pulumi up` (the role behind its session) "

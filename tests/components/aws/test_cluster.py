@@ -152,3 +152,18 @@ def test_the_ebs_csi_driver_acts_through_its_own_pod_identity_role(pulumi_mocks)
     (association,) = addon.inputs["podIdentityAssociations"]
     assert association["roleArn"] == pulumi_mocks.mocks.output(role.name, "arn")
     assert attachment.urn in addon.dependencies  # the permissions exist before the controller starts
+
+
+def test_networks_allowed_to_the_private_endpoint_get_https_on_the_cluster_security_group(pulumi_mocks):
+    build(pulumi_mocks, platform(privateAccessCidrs=["10.20.0.0/24"]))
+    (rule,) = pulumi_mocks.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    sg = pulumi_mocks.mocks.output("cluster-eks", "vpcConfig", "aws:eks/cluster:Cluster")["clusterSecurityGroupId"]
+    assert rule.inputs["securityGroupId"] == sg and rule.inputs["cidrIpv4"] == "10.20.0.0/24"
+    assert (rule.inputs["fromPort"], rule.inputs["toPort"], rule.inputs["ipProtocol"]) == (443, 443, "tcp")
+
+
+def test_the_private_endpoint_allow_list_refuses_the_internet():
+    from infra.config import ConfigError
+
+    with pytest.raises((ConfigError, ValueError)):
+        platform(privateAccessCidrs=["0.0.0.0/0"])
