@@ -5,6 +5,7 @@ objects are valid, admitted by Pod Security for their namespace, and say what th
 from __future__ import annotations
 
 import copy
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 import pytest
@@ -130,15 +131,17 @@ def _mutated(values: dict, path: tuple) -> dict:
 
 def unread_keys(release: helm.Release, kubernetes_version: str, api_versions: tuple[str, ...]) -> list[str]:
     base = helm.render(release, kubernetes_version, api_versions)
-    unread = []
-    for path in _leaves(release.values):
+
+    def unread(path: tuple) -> bool:
         try:
-            changed = helm.render(release, kubernetes_version, api_versions, _mutated(release.values, path)) != base
+            return helm.render(release, kubernetes_version, api_versions, _mutated(release.values, path)) == base
         except Exception:  # noqa: BLE001 - a template that fails on the new value read it
-            changed = True
-        if not changed:
-            unread.append(".".join(map(str, path)))
-    return unread
+            return False
+
+    paths = list(_leaves(release.values))
+    with ThreadPoolExecutor(max_workers=2) as pool:  # the Helm SDK call releases the GIL (ctypes)
+        results = list(pool.map(unread, paths))
+    return [".".join(map(str, path)) for path, is_unread in zip(paths, results, strict=True) if is_unread]
 
 
 @pytest.mark.parametrize(("stack", "name"), CASES)
