@@ -82,6 +82,7 @@ def register(name: str, obj: dict, opts: pulumi.ResourceOptions) -> pulumi.Custo
     if typed is not None:
         return typed(name, opts=opts, **fields)
     if (api_version.rpartition("/")[0], kind) in built_in_groups():
-        raise ValueError(f"{kind} {api_version} is a built-in kind at a version pulumi_kubernetes "
-                         f"{k8s.__name__} has no class for; render a version it has")
+        raise ValueError(f"{name}: {kind} {api_version} is a built-in kind at a version the pinned "
+                         "pulumi_kubernetes has no class for; allowed: a version it has, e.g. "
+                         + ", ".join(sorted(a for a, k in typed_kinds() if k == kind)))
     return k8s.apiextensions.CustomResource(name, api_version=api_version, kind=kind, opts=opts, **fields)

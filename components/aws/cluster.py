@@ -72,14 +72,13 @@ class Cluster(pulumi.ComponentResource):
             caller = aws.get_caller_identity(opts=pulumi.InvokeOptions(parent=self))
             session = aws.iam.get_session_context(arn=caller.arn, opts=pulumi.InvokeOptions(parent=self))
             deployer = render.deployer_principal(caller.arn, session.issuer_arn)
-        self.admin_access = []
         for suffix, arn in render.admin_principals(cfg, deployer):
             entry = aws.eks.AccessEntry(f"{name}-{suffix}", cluster_name=cluster.name, principal_arn=arn,
                                         type="STANDARD", tags=tags, opts=child)
-            self.admin_access.append(aws.eks.AccessPolicyAssociation(
+            aws.eks.AccessPolicyAssociation(
                 f"{name}-{suffix}-policy", cluster_name=cluster.name, principal_arn=arn,
                 policy_arn=render.CLUSTER_ADMIN_POLICY, access_scope={"type": "cluster"},
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[entry])))
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[entry]))
 
         def addon(addon_name: str, after: list[pulumi.Resource], **extra) -> aws.eks.Addon:
             return aws.eks.Addon(

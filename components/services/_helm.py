@@ -12,6 +12,7 @@ from infra.catalog.platform_versions import HelmChart
 from ..helm_release import helm_release
 from ..k8s_object import register
 
+
 def on_cluster(parent: pulumi.Resource, provider: k8s.Provider,
                depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
     return pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=list(depends_on))

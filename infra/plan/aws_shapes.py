@@ -67,8 +67,15 @@ def physical_name(typ: str, name: str, inputs: dict) -> str:
 
 def resource_id(typ: str, name: str, state: dict) -> str:
     """The id pulumi-aws reports for a resource (the import id), by type."""
+    if typ.startswith("random:"):
+        return "none"
+    if typ.startswith("kubernetes:"):  # the provider's id: <namespace>/<name>, or <name> if cluster-scoped
+        meta = state.get("metadata") if isinstance(state.get("metadata"), dict) else {}
+        own, namespace = meta.get("name") or state.get("name"), meta.get("namespace") or state.get("namespace")
+        if own:
+            return f"{namespace}/{own}" if namespace else own
     if not typ.startswith("aws:"):
-        return "none" if typ.startswith("random:") else f"{name}-{_hex(typ + name, 8)}"
+        return f"{name}-{_hex(typ + name, 8)}"
     module, kind = typ.split(":")[1].split("/")[0], typ.rsplit(":", 1)[-1]
     kind = kind[0].lower() + kind[1:]
     seed = typ + name

@@ -106,3 +106,10 @@ def test_generated_secrets_come_from_random_resources_in_the_plan(stack):
     assert len(plan.mocks.output(seed.name, "result", RANDOM)) == seed.inputs["length"] == 48
     ai_gateway = next(r for r in plan.resources if r.name == "ai-gateway-release")
     assert seed.urn in ai_gateway.dependencies
+
+
+def test_kubernetes_ids_are_namespace_slash_name():
+    deployment = {"metadata": {"name": "vllm", "namespace": "llm"}}
+    assert resource_id("kubernetes:apps/v1:Deployment", "x", deployment) == "llm/vllm"
+    assert resource_id("kubernetes:core/v1:Namespace", "x", {"metadata": {"name": "llm"}}) == "llm"
+    assert resource_id("kubernetes:helm.sh/v3:Release", "x", {"name": "keda", "namespace": "keda"}) == "keda/keda"
