@@ -74,3 +74,14 @@ def _find(node: Any, go_type: str) -> dict:
         elif isinstance(current, list):
             stack.extend(current)
     raise KeyError(go_type)
+
+
+# The classifiers the router downloads at start-up, by local path: the Hugging Face repository its
+# default registry maps it to, always at revision "main" (src/semantic-router/pkg/config/registry.go and
+# pkg/modeldownload/config_parser.go BuildModelSpecs at v0.2.0: `Revision: "main"`). The chart has no
+# init container hook to fetch them at a pinned revision first, so this download is not pinned.
+CLASSIFIER_REPOSITORIES = {
+    "models/mom-domain-classifier": "LLM-Semantic-Router/lora_intent_classifier_bert-base-uncased_model",
+    "models/mom-jailbreak-classifier": "LLM-Semantic-Router/jailbreak_classifier_modernbert-base_model",
+}
+CLASSIFIER_REVISION = "main"

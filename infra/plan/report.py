@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..catalog.platform_versions import SEMANTIC_ROUTER_VERSION
+from ..catalog.semantic_router import CLASSIFIER_REPOSITORIES, CLASSIFIER_REVISION
 from ..config import PlatformConfig
 from ..cost import CostEstimate, estimate
 from ..render.model_workload import weight_refs
+from ..render.services.semantic_router_config import classifier_paths
 from ..render.weight_store import bucket_name
 from ..sizing import gib
 from .mocks import Registration
@@ -169,7 +172,31 @@ def context_lines(plan: Plan) -> list[str]:
         f"Gateway: {p.gateway.name} in {p.gateway.namespace} ({'internal' if p.gateway.internal else 'internet-facing'}), "
         f"{len(p.gateway.tenants)} tenant(s), {len(p.gateway.fallbacks)} hosted fallback(s)"
         + _virtual_model(p),
+        _access(p),
+        *_unpinned_fetches(p),
     ]
+
+
+def _access(p: PlatformConfig) -> str:
+    if p.cluster.existing:
+        return "Access: the existing cluster's own access entries (none are created)"
+    admins = [f"{len(p.cluster.admin_role_arns)} adminRoleArns"] if p.cluster.admin_role_arns else []
+    if p.cluster.deployer_access:
+        admins.append("the deployer (the role behind the caller's session)")
+    endpoint = "public for " + ", ".join(p.cluster.public_access_cidrs) if p.cluster.endpoint_public_access \
+        else "private"
+    if p.cluster.private_access_cidrs:
+        endpoint += "; in-VPC callers from " + ", ".join(p.cluster.private_access_cidrs)
+    return f"Access: cluster-admin for {' and '.join(admins) or 'nobody'}; API endpoint {endpoint}"
+
+
+def _unpinned_fetches(p: PlatformConfig) -> list[str]:
+    """What pods download at run time without a pinned revision (model weights are pinned by the stack)."""
+    if not p.gateway.semantic_router.enabled:
+        return []
+    repos = sorted(CLASSIFIER_REPOSITORIES[path] for path in classifier_paths(p))
+    return [f"Warning: the semantic router downloads {', '.join(repos)} from Hugging Face at revision "
+            f"{CLASSIFIER_REVISION!r} when a pod starts (router {SEMANTIC_ROUTER_VERSION} cannot pin it)"]
 
 
 def _virtual_model(p: PlatformConfig) -> str:

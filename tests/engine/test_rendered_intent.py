@@ -7,6 +7,8 @@ import re
 
 import yaml
 
+from infra.catalog.semantic_router import CLASSIFIER_REPOSITORIES
+from infra.render.services.semantic_router_config import classifier_paths
 from tests.conftest import REFERENCE_STACKS, reference_plan
 
 from .test_helm_releases import rendered
@@ -43,6 +45,8 @@ def test_the_router_loads_only_the_classifiers_it_uses_and_exports_no_traces():
     assert "bert_model" not in config and "pii_model" not in config["classifier"]
     paths = set(re.findall(r"models/[\w-]+", config_map["data"]["config.yaml"]))
     assert paths == {"models/mom-domain-classifier", "models/mom-jailbreak-classifier"}  # prod has the guard on
+    # what the plan warns is fetched unpinned is exactly what the router will download
+    assert paths == set(classifier_paths(reference_plan("prod").platform)) <= set(CLASSIFIER_REPOSITORIES)
     assert "jaeger" not in config_map["data"]["config.yaml"] and config["observability"]["tracing"] == {}
 
 

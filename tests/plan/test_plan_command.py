@@ -101,3 +101,14 @@ def test_swapping_one_models_revision_touches_only_that_model(tmp_path):
     assert changed, "the Deployment must change"
     assert added and all("preload-qwen3-8b-00000000" in u for u in added), added
     assert removed and all("preload-qwen3-8b-b968826d" in u for u in removed), removed
+
+
+def test_the_plan_header_says_who_gets_access_and_warns_of_unpinned_downloads():
+    from infra.plan.report import context_lines
+    from tests.conftest import reference_plan
+
+    dev, prod = (context_lines(reference_plan(s)) for s in ("dev", "prod"))
+    assert "Access: cluster-admin for the deployer (the role behind the caller's session); API endpoint private" in dev
+    assert not any(line.startswith("Warning:") for line in dev)  # no router in dev
+    (warning,) = [line for line in prod if line.startswith("Warning:")]
+    assert "jailbreak_classifier_modernbert-base_model" in warning and "revision 'main'" in warning

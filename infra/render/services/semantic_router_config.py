@@ -147,3 +147,11 @@ def router_config(platform: PlatformConfig) -> dict:
     else:
         config["prompt_guard"] = None
     return config
+
+
+def classifier_paths(platform: PlatformConfig) -> list[str]:
+    """The `models/...` classifiers the router downloads at start-up for this config."""
+    paths = [DOMAIN_CLASSIFIER["model_id"]]
+    if platform.gateway.semantic_router.prompt_guard:
+        paths.append(JAILBREAK_CLASSIFIER["model_id"])
+    return paths
