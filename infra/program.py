@@ -29,6 +29,7 @@ from components.weight_preload import WeightPreload, WeightPreloadArgs
 
 from .config import ConfigError, PlatformConfig
 from .kubeconfig import eks_kubeconfig
+from .render.aws.cluster import enforces_network_policy
 from .render.gateway import REQUEST_HEADER_ATTRIBUTES, gateway_secret_names, secret_resource_arns, uses_global_rate_limit
 from .render.model_workload import digest, weight_refs
 from .render.serving_namespace import tool_scripts
@@ -87,11 +88,27 @@ class ClusterAccess:
     ready: tuple[pulumi.Resource, ...]  # what must exist before anything runs on the cluster
 
 
+def check_network_policy_enforcement(cluster_name: str) -> None:
+    """An existing cluster keeps its own VPC CNI settings: say so when its NetworkPolicies would be ignored."""
+    try:
+        cni = aws.eks.get_addon(cluster_name=cluster_name, addon_name="vpc-cni")
+        enforced = enforces_network_policy(cni.configuration_values)
+    except Exception:  # noqa: BLE001 - no managed vpc-cni add-on (a self-managed CNI): nothing to read
+        enforced = None
+    if enforced is None:
+        pulumi.log.warn(f"cluster {cluster_name}: no managed vpc-cni add-on; make sure its CNI enforces "
+                        "NetworkPolicy, or the platform's network isolation is not in force")
+    elif not enforced:
+        pulumi.log.warn(f"cluster {cluster_name}: the vpc-cni add-on does not enforce NetworkPolicy; set its "
+                        'configuration value {"enableNetworkPolicy": "true"}, or the gateway can be bypassed')
+
+
 def cluster_access(platform: PlatformConfig, stack: str, region: str) -> ClusterAccess:
     name = platform.cluster.name
     network_cfg = platform.network
     if platform.cluster.existing:
         found = aws.eks.get_cluster(name=name)
+        check_network_policy_enforcement(name)
         vpc = found.vpc_config
         return ClusterAccess(
             name=name, arn=found.arn, endpoint=found.endpoint,

@@ -13,6 +13,7 @@ from infra.catalog.eks_addons import ADDONS
 from infra.config import PlatformConfig
 from infra.render.aws import cluster as render
 from infra.render.aws.iam import pod_identity_trust_policy, trust_policy
+from infra.render.aws.launch_template import launch_template_args
 
 
 @dataclass(frozen=True)
@@ -88,11 +89,18 @@ class Cluster(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=after), **extra,
             )
 
-        early = [addon(n, [cluster]) for n, before_nodes in ADDONS if before_nodes]
+        early = [addon(n, [cluster], **({"configuration_values": json.dumps(render.VPC_CNI_CONFIGURATION)}
+                                        if n == "vpc-cni" else {}))
+                 for n, before_nodes in ADDONS if before_nodes]
         node_role, node_attachments = self._role(f"{name}-system-node-role", f"{name}-system-node",
                                                  trust_policy("ec2.amazonaws.com"),
                                                  render.NODE_ROLE_POLICIES, tags)
         nodes = cfg.system_nodes
+        # IMDSv2 with one hop, as on the GPU nodes: pods off the host network cannot reach the node role.
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-system-launch-template", **launch_template_args(nodes.disk_gib),
+            tag_specifications=[{"resource_type": kind, "tags": tags} for kind in ("instance", "volume")],
+            update_default_version=True, tags=tags, opts=child)
         system = aws.eks.NodeGroup(
             f"{name}-system",
             cluster_name=cluster.name,
@@ -102,7 +110,7 @@ class Cluster(pulumi.ComponentResource):
             instance_types=list(nodes.instance_types),
             capacity_type="ON_DEMAND",
             ami_type="AL2023_x86_64_STANDARD",
-            disk_size=nodes.disk_gib,
+            launch_template={"id": template.id, "version": template.latest_version.apply(str)},
             scaling_config={"min_size": nodes.min, "max_size": nodes.max, "desired_size": nodes.min},
             update_config={"max_unavailable": 1},
             labels=dict(render.SYSTEM_NODE_LABEL),

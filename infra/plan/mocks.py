@@ -61,6 +61,10 @@ def _invokes(region: str) -> dict:
     return {
         "aws:eks/getCluster:getCluster": lambda args: existing_cluster(args.get("name"), region),
         "aws:index/getAvailabilityZones:getAvailabilityZones": zones,
+        # An existing cluster's vpc-cni add-on as EKS installs it: no configuration values.
+        "aws:eks/getAddon:getAddon": lambda args: {
+            "clusterName": args.get("clusterName"), "addonName": args.get("addonName"), "configurationValues": "",
+            "addonVersion": "v1.21.1-eksbuild.7", "id": f"{args.get('clusterName')}:{args.get('addonName')}"},
         # The deployer, as CI's OIDC role or a user's SSO role: an assumed-role session, not the role.
         "aws:index/getCallerIdentity:getCallerIdentity": lambda args: {
             "accountId": ACCOUNT, "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/{DEPLOYER_ROLE}/offline-plan",

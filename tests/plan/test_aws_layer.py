@@ -177,3 +177,20 @@ def test_the_s3_files_client_may_read_the_weights_and_nothing_else(plans):
     assert resources == ["arn:aws:s3:::llm-platform-dev-weights/models/*"]
     assert not [r for r in of_type(plans["streamer"], "aws:iam/rolePolicy:RolePolicy")
                 if r.name == "weight-store-file-client-read"]
+
+
+def test_an_existing_cluster_whose_cni_ignores_network_policies_gets_a_warning(tmp_path, monkeypatch):
+    import pulumi
+
+    warnings = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: warnings.append(message))
+    plan_of(tmp_path, "dev", lambda c: c["llm-platform:cluster"].update(existing=True))
+    assert any("does not enforce NetworkPolicy" in w and "enableNetworkPolicy" in w for w in warnings)
+
+
+def test_the_network_policy_check_reads_the_add_on_configuration():
+    from infra.render.aws.cluster import enforces_network_policy
+
+    assert enforces_network_policy('{"enableNetworkPolicy": "true"}')
+    assert not enforces_network_policy('{"enableNetworkPolicy": "false"}')
+    assert not enforces_network_policy("") and not enforces_network_policy(None) and not enforces_network_policy("{")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from ...config.cluster import ClusterConfig
 from .iam import managed_policy_arn, trust_policy
 
@@ -13,6 +15,20 @@ EFS_CSI_SERVICE_ACCOUNTS = ("efs-csi-controller-sa", "efs-csi-node-sa")
 # mounts what is already attached and needs no AWS identity.
 EBS_CSI_SERVICE_ACCOUNTS = ("ebs-csi-controller-sa",)
 LOG_RETENTION_DAYS = 30
+# The VPC CNI add-on enforces NetworkPolicy only when its configuration says so (EKS User Guide,
+# "Restrict Pod network traffic with Kubernetes network policies": the add-on's configuration value
+# `"enableNetworkPolicy": "true"`, VPC CNI 1.14 or newer, which starts the network policy agent). Without it
+# every NetworkPolicy the platform renders is accepted by the API server and ignored on the nodes.
+VPC_CNI_CONFIGURATION = {"enableNetworkPolicy": "true"}
+
+
+def enforces_network_policy(configuration_values: str | None) -> bool:
+    """Whether a VPC CNI add-on's configuration (a JSON string, as EKS returns it) enforces NetworkPolicy."""
+    try:
+        found = json.loads(configuration_values or "{}")
+    except ValueError:
+        return False
+    return isinstance(found, dict) and str(found.get("enableNetworkPolicy", "")).lower() == "true"
 
 
 def cluster_role_trust() -> dict:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from ...catalog.platform_versions import ami_alias
 from ...config.gpu_pools import GpuPoolConfig
 from ..labels import GPU_POOL_LABEL, PART_OF
+from .launch_template import launch_template_args as node_launch_template
 
 GPU_LABEL = "llm-platform.io/gpu"  # the GPU type, e.g. "L4": handy for dashboards and ad-hoc selection
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -177,24 +178,11 @@ def node_group_args(pool_name: str, pool: GpuPoolConfig) -> dict:
 
 
 def launch_template_args(pool: GpuPoolConfig) -> dict:
-    """Arguments of the node group's aws.ec2.LaunchTemplate: encrypted gp3 root volume, IMDSv2 with
-    one hop, and the capacity reservation when the pool has one. No AMI and no instance profile:
-    EKS fills both in for managed node groups."""
-    ebs = {"volume_size": pool.root_volume_gib, "volume_type": "gp3", "encrypted": "true",
-           "delete_on_termination": "true"}
-    devices = [{"device_name": "/dev/xvda", "ebs": ebs}]
-    if pool.ami_family == "bottlerocket":
-        devices = [{"device_name": "/dev/xvda", "ebs": {**ebs, "volume_size": _BOTTLEROCKET_OS_GIB}},
-                   {"device_name": "/dev/xvdb", "ebs": ebs}]
-    found: dict = {
-        "block_device_mappings": devices,
-        "metadata_options": {"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1},
-    }
-    if pool.capacity_reservation_id:
-        found["capacity_reservation_specification"] = {
-            "capacity_reservation_target": {"capacity_reservation_id": pool.capacity_reservation_id},
-        }
-    return found
+    """Arguments of the node group's aws.ec2.LaunchTemplate (launch_template.py), with the capacity
+    reservation when the pool has one."""
+    return node_launch_template(pool.root_volume_gib,
+                                _BOTTLEROCKET_OS_GIB if pool.ami_family == "bottlerocket" else None,
+                                pool.capacity_reservation_id)
 
 
 # ---- NVIDIA charts ------------------------------------------------------------------------------

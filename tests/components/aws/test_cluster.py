@@ -167,3 +167,22 @@ def test_the_private_endpoint_allow_list_refuses_the_internet():
 
     with pytest.raises((ConfigError, ValueError)):
         platform(privateAccessCidrs=["0.0.0.0/0"])
+
+
+def test_the_vpc_cni_enforces_network_policies(pulumi_mocks):
+    """Without enableNetworkPolicy the CNI ignores every NetworkPolicy the platform renders."""
+    build(pulumi_mocks, platform())
+    (cni,) = [r for r in pulumi_mocks.of_type("aws:eks/addon:Addon") if r.inputs["addonName"] == "vpc-cni"]
+    assert json.loads(cni.inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}
+
+
+def test_system_nodes_get_imdsv2_with_one_hop_and_an_encrypted_root_volume(pulumi_mocks):
+    build(pulumi_mocks, platform())
+    (template,) = pulumi_mocks.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    assert template.inputs["metadataOptions"] == {"httpEndpoint": "enabled", "httpTokens": "required",
+                                                  "httpPutResponseHopLimit": 1}
+    (root,) = template.inputs["blockDeviceMappings"]
+    assert root["ebs"]["encrypted"] == "true" and root["ebs"]["volumeType"] == "gp3"
+    (nodes,) = pulumi_mocks.of_type("aws:eks/nodeGroup:NodeGroup")
+    assert nodes.inputs["launchTemplate"]["id"] == pulumi_mocks.mocks.id_of("cluster-system-launch-template")
+    assert "diskSize" not in nodes.inputs  # the size is in the launch template (EKS refuses both)
