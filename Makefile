@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
+TEST_WORKERS ?= auto
 LOCK := requirements.txt
 STAMP := $(VENV)/.installed
 PIP := $(PY) -m pip --disable-pip-version-check
@@ -41,7 +42,7 @@ check: $(STAMP)
 
 ## Unit, schema, Helm-engine and end-to-end tests (all offline)
 test: $(STAMP)
-	@$(PY) -m pytest -q
+	@$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 ## Plan time and peak memory for generated stacks of 1, 10 and 50 models
 bench: $(STAMP)

@@ -50,6 +50,15 @@ def reference_plan(stack: str):
     return _reference_plans[stack]
 
 
+def copied_plan(stack: str):
+    """A reference plan whose registrations a test may change (the mocks' answers stay shared)."""
+    import copy
+    import dataclasses
+
+    plan = reference_plan(stack)
+    return dataclasses.replace(plan, resources=copy.deepcopy(plan.resources))
+
+
 @pytest.fixture(params=REFERENCE_STACKS)
 def any_reference_plan(request):
     """Each reference stack's plan in turn."""

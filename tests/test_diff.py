@@ -21,7 +21,7 @@ from infra.diff import (
 from infra.plan.mocks import Registration
 from infra.plan.runner import Plan, load_plan_config, run_plan
 from infra.stack_file import load_stack_file
-from tests.conftest import ROOT
+from tests.conftest import ROOT, reference_plan
 
 PROD = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())
 URN = "urn:pulumi:prod::llm-platform::"
@@ -67,7 +67,7 @@ def remove_model(config: dict) -> None:
 def plans(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("diff")
     return {
-        "base": plan_of(tmp / "base"),
+        "base": reference_plan("prod"),
         "swap": plan_of(tmp / "swap", swap_revision),
         "add": plan_of(tmp / "add", add_model),
         "add-shared": plan_of(tmp / "add-shared", lambda c: add_model(

@@ -12,7 +12,7 @@ import yaml
 from infra.plan.mocks import existing_cluster
 from infra.plan.runner import run_plan
 from infra.stack_file import load_stack_file
-from tests.conftest import ROOT
+from tests.conftest import ROOT, reference_plan
 
 WRITE_PREFIXES = ("Put", "Delete", "Create", "Update", "Attach", "Detach", "Run", "Terminate", "Modify", "Tag",
                   "Untag", "Pass", "Send", "Add", "Remove", "Set", "Replace", "Associate", "Disassociate")
@@ -53,8 +53,8 @@ def as_list(value):
 def plans(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("plans")
     return {
-        "dev": plan_of(tmp, "dev"),
-        "prod": plan_of(tmp, "prod"),
+        "dev": reference_plan("dev"),
+        "prod": reference_plan("prod"),
         "streamer": plan_of(tmp, "prod", lambda c: c["llm-platform:weights"].update(loader="streamer"), "streamer"),
     }
 

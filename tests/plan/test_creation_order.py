@@ -13,7 +13,7 @@ from components.k8s_object import built_in_groups
 from infra.plan.mocks import HELM_RELEASE
 from infra.plan.runner import Plan
 from tests.conftest import REFERENCE_STACKS, reference_plan
-from tests.engine import helm
+from tests.engine.test_helm_releases import installed_crds
 
 # API group -> the release (resource name) whose controller acts on it.
 CONTROLLERS = {
@@ -75,13 +75,8 @@ def graph(stack: str) -> Graph:
 @cache
 def crd_installers(stack: str) -> dict[tuple[str, str], str]:
     """(group, kind) -> the release that installs its CRD, from the real Helm render of each release."""
-    plan = reference_plan(stack)
-    found = {}
-    for release in helm.releases(plan):
-        manifests = helm.render(release, plan.platform.cluster.kubernetes_version)
-        for crd in helm.crds(release, manifests):
-            found[(crd["spec"]["group"], crd["spec"]["names"]["kind"])] = release.registration.name
-    return found
+    return {(crd["spec"]["group"], crd["spec"]["names"]["kind"]): release
+            for release, crds in installed_crds(stack).items() for crd in crds}
 
 
 def custom_resources(stack: str):

@@ -6,14 +6,12 @@ import json
 
 import pytest
 
-from infra.plan.runner import run_plan
-from infra.stack_file import load_stack_file
-from tests.conftest import ROOT
+from tests.conftest import reference_plan
 
 
 @pytest.fixture(scope="module")
 def prod():
-    return run_plan(load_stack_file(ROOT / "stacks" / "Pulumi.prod.yaml"))
+    return reference_plan("prod")
 
 
 def kinds(plan, kind):

@@ -27,11 +27,9 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
 from infra.check import policy_config
-from infra.plan.runner import run_plan
-from infra.stack_file import load_stack_file
 from policies.crossguard import policies, view_of
 from policies.rules import BY_NAME, RULES
-from tests.conftest import ROOT
+from tests.conftest import ROOT, reference_plan
 from tests.policies.helpers import (
     DEPLOYMENT,
     changed,
@@ -132,7 +130,7 @@ def test_view_of_a_policy_resource_keeps_protect_parent_and_dependencies():
 
 @pytest.fixture(scope="module")
 def dev_plan():
-    return run_plan(load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml"))
+    return reference_plan("dev")
 
 
 def test_the_dev_plan_passes_every_policy_in_process(dev_plan):

@@ -13,17 +13,15 @@ import yaml
 
 from infra.check import check_plan, render
 from infra.cli import main
-from infra.plan.runner import run_plan
-from infra.stack_file import load_stack_file
 from policies.rules import RULES
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copied_plan, reference_plan
 
 STACKS = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in (ROOT / "stacks").glob("Pulumi.*.yaml"))
 
 
 @pytest.fixture(scope="module")
 def plans():
-    return {stack: run_plan(load_stack_file(ROOT / "stacks" / f"Pulumi.{stack}.yaml")) for stack in STACKS}
+    return {stack: reference_plan(stack) for stack in STACKS}
 
 
 def test_the_reference_stacks_are_dev_and_prod():
@@ -48,7 +46,7 @@ def test_check_command_exits_zero_on_reference_stacks(stack, capsys):
 
 
 def _broken(plans, stack, mutate):
-    plan = run_plan(plans[stack].stack_file)  # a fresh plan to mutate
+    plan = copied_plan(stack)  # a copy to mutate
     mutate({r.name: r for r in plan.resources})
     result = check_plan(plan, stack_file=plan.stack_file)
     return result, render(result, stack, len(RULES))

@@ -23,6 +23,8 @@ from infra.render.observability.dashboard import CONFIG_MAP_NAME, SIDECAR_LABEL,
 from infra.render.observability.objects import render_observability
 from infra.stack_file import REPO_ROOT, load_stack_file
 
+from tests.conftest import reference_plan
+
 from .helpers import zero_platform
 
 CASES = ["dev", "prod", "dev-scale-to-zero", "prod-scale-to-zero"]
@@ -32,8 +34,10 @@ GRAFANA_MACROS = ("$__rate_interval", "$__interval", "$__range")
 @cache
 def rendered_objects(case: str) -> tuple[dict, ...]:
     stack, _, variant = case.partition("-")
-    stack_file = load_stack_file(REPO_ROOT / "stacks" / f"Pulumi.{stack}.yaml")
-    plan = run_plan(stack_file, zero_platform(stack) if variant else None)
+    if variant:
+        plan = run_plan(load_stack_file(REPO_ROOT / "stacks" / f"Pulumi.{stack}.yaml"), zero_platform(stack))
+    else:
+        plan = reference_plan(stack)
     objects = plan.kubernetes_objects()
     seen = {(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]) for o in objects}
     for obj in render_observability(plan.platform).values():
