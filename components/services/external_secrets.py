@@ -79,7 +79,8 @@ class ExternalSecrets(pulumi.ComponentResource):
                                on_cluster(self, args.k8s_provider,
                                           [*args.depends_on, self.namespace, self.pod_identity]))
         self.cluster_secret_store = register(f"{name}-cluster-secret-store",
-                                             render.cluster_secret_store(args.region),
+                                             render.cluster_secret_store(
+                                                 args.region, render.secret_namespaces(args.platform)),
                                              on_cluster(self, args.k8s_provider, [self.release]))
         self.role_arn = self.role.arn
         self.register_outputs({"role_arn": self.role_arn, "namespace": render.NAMESPACE,

@@ -24,13 +24,45 @@ def _cidr(value: str) -> str:
 Cidr = Annotated[str, AfterValidator(_cidr)]
 
 
+# Address space that is not the internet (RFC 6890 special-purpose blocks): private, shared (CGNAT),
+# loopback, link-local, multicast and reserved. An allow-list is measured on the rest.
+_NOT_INTERNET = {
+    4: tuple(ipaddress.ip_network(n) for n in ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8",
+                                                "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16",
+                                                "224.0.0.0/4", "240.0.0.0/4")),
+    6: tuple(ipaddress.ip_network(n) for n in ("::/8", "fc00::/7", "fe80::/10", "ff00::/8")),
+}
+# The most of the public address space of either family one allow-list may cover: 1/256 (a little less
+# than a /8 of IPv4). 0.0.0.0/1 plus 128.0.0.0/1 is the whole internet written in two lines, and is refused.
+MAX_INTERNET_SHARE = 1 / 256
+
+
+def internet_share(cidrs: list[str], version: int) -> float:
+    """The share of the public address space of IP `version` the blocks cover, overlaps counted once."""
+    nets = [ipaddress.ip_network(c) for c in cidrs if ipaddress.ip_network(c).version == version]
+    total_bits = 32 if version == 4 else 128
+    covered = sum(n.num_addresses for n in ipaddress.collapse_addresses(nets))
+    special = list(ipaddress.collapse_addresses(_NOT_INTERNET[version]))
+    for net in ipaddress.collapse_addresses(nets):
+        for block in special:
+            if net.overlaps(block):
+                inner = block if block.subnet_of(net) else net
+                covered -= inner.num_addresses
+    public = 2 ** total_bits - sum(b.num_addresses for b in special)
+    return max(covered, 0) / public
+
+
 def _not_the_whole_internet(value: list[str]) -> list[str]:
-    if "0.0.0.0/0" in value or "::/0" in value:
-        raise ValueError("the whole internet is not an allow-list; allowed: specific CIDR blocks")
+    for version in (4, 6):
+        share = internet_share(value, version)
+        if share > MAX_INTERNET_SHARE:
+            raise ValueError(f"the whole internet is not an allow-list (these blocks cover {share:.1%} of the "
+                             f"public IPv{version} addresses); allowed: specific CIDR blocks covering at most "
+                             f"{MAX_INTERNET_SHARE:.2%} of them")
     return value
 
 
-# CIDR blocks allowed to reach something public: never 0.0.0.0/0 or ::/0.
+# CIDR blocks allowed to reach something public: never 0.0.0.0/0, ::/0 or a union that amounts to them.
 CidrAllowList = Annotated[list[Cidr], AfterValidator(_not_the_whole_internet)]
 
 

@@ -295,7 +295,12 @@ CASES = [
          ("'python' is not pinned; allowed: an image with an exact tag or an @sha256 digest",)),
     Case("public-access-whole-internet", _set("cluster.publicAccessCidrs", ["10.0.0.0/8", "0.0.0.0/0"]),
          "cluster.publicAccessCidrs",
-         ("the whole internet is not an allow-list; allowed: specific CIDR blocks",)),
+         ("the whole internet is not an allow-list (these blocks cover 100.0% of the public IPv4 addresses); "
+          "allowed: specific CIDR blocks covering at most 0.39% of them",)),
+    Case("public-access-internet-in-halves", _set("cluster.publicAccessCidrs", ["0.0.0.0/1", "128.0.0.0/1"]),
+         "cluster.publicAccessCidrs", ("the whole internet is not an allow-list (these blocks cover 100.0%",)),
+    Case("gateway-sources-internet-in-halves", _set("gateway.allowedSourceCidrs", ["::/1", "8000::/1"]),
+         "gateway.allowedSourceCidrs", ("of the public IPv6 addresses",)),
     Case("kubernetes-version-unsupported", _set("cluster.kubernetesVersion", "1.29"), "cluster.kubernetesVersion",
          ("'1.29' is not supported; allowed: 1.34",)),
     # 14.7e9 B fp8 + 2 GiB + 2*48*8*128*2 B x 32768 = 13.7 + 2 + 6 GiB > 22.35 GiB x 0.92 = 20.6 GiB

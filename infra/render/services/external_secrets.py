@@ -67,12 +67,21 @@ def chart_values(platform: PlatformConfig) -> dict:
     }
 
 
-def cluster_secret_store(region: str) -> dict:
+def secret_namespaces(platform: PlatformConfig) -> list[str]:
+    """The namespaces whose ExternalSecrets the platform renders: the gateway's (tenant keys, provider
+    credentials)."""
+    return [platform.gateway.namespace]
+
+
+def cluster_secret_store(region: str, namespaces: Sequence[str]) -> dict:
+    """The store, usable only from `namespaces` (`spec.conditions`): an ExternalSecret anywhere else,
+    in a namespace any workload can write to, cannot read the platform's secrets through it."""
     return {
         "apiVersion": STORE_API_VERSION,
         "kind": "ClusterSecretStore",
         "metadata": metadata(STORE_NAME, None, {**MANAGED_LABELS, "app.kubernetes.io/component": "external-secrets"}),
-        "spec": {"provider": {"aws": {"service": "SecretsManager", "region": region}}},
+        "spec": {"provider": {"aws": {"service": "SecretsManager", "region": region}},
+                 "conditions": [{"namespaces": sorted(set(namespaces))}]},
     }
 
 

@@ -68,11 +68,21 @@ def test_replicas_elect_a_leader_and_get_a_budget():
 
 
 def test_cluster_secret_store_is_schema_valid_and_uses_pod_identity():
-    store = eso.cluster_secret_store(REGION)
+    store = eso.cluster_secret_store(REGION, ["envoy-gateway-system"])
     assert validate_object(store, "1.35") == []
     assert store["apiVersion"] == "external-secrets.io/v1" and store["metadata"]["name"] == "aws-secrets-manager"
     assert "namespace" not in store["metadata"]
-    assert store["spec"] == {"provider": {"aws": {"service": "SecretsManager", "region": REGION}}}  # no auth
+    assert store["spec"]["provider"] == {"aws": {"service": "SecretsManager", "region": REGION}}  # no auth
+
+
+def test_the_store_serves_only_the_namespaces_whose_external_secrets_the_platform_renders():
+    from tests.conftest import reference_plan
+
+    for stack in ("dev", "prod"):
+        plan = reference_plan(stack)
+        (store,) = [r.inputs for r in plan.resources if r.inputs.get("kind") == "ClusterSecretStore"]
+        used = {r.inputs["metadata"]["namespace"] for r in plan.resources if r.inputs.get("kind") == "ExternalSecret"}
+        assert store["spec"]["conditions"] == [{"namespaces": sorted(used)}]
 
 
 def test_read_policy_is_scoped_to_the_given_secrets():
