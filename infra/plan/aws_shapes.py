@@ -111,7 +111,8 @@ def aws_outputs(typ: str, name: str, inputs: dict, region: str) -> dict:
     seed = typ + name
     out: dict = {AUTO_NAMED[typ][0]: physical} if typ in AUTO_NAMED else {}
     if typ == "aws:iam/role:Role":
-        out |= {"arn": f"arn:aws:iam::{ACCOUNT}:role{inputs.get('path') or '/'}{physical}", "uniqueId": f"AROA{_hex(seed, 17).upper()}"}
+        out |= {"arn": f"arn:aws:iam::{ACCOUNT}:role{inputs.get('path') or '/'}{physical}",
+                "uniqueId": f"AROA{_hex(seed, 17).upper()}"}
     elif typ == "aws:iam/policy:Policy":
         out |= {"arn": f"arn:aws:iam::{ACCOUNT}:policy/{physical}", "policyId": f"ANPA{_hex(seed, 17).upper()}"}
     elif typ == "aws:eks/cluster:Cluster":
@@ -143,15 +144,17 @@ def aws_outputs(typ: str, name: str, inputs: dict, region: str) -> dict:
         out |= {"arn": _arn("events", region, f"rule/{physical}")}
     elif typ == "aws:eks/nodeGroup:NodeGroup":
         group = inputs.get("nodeGroupName") or f"{inputs.get('nodeGroupNamePrefix') or name + '-'}{_hex(seed, 26)}"
-        out |= {"nodeGroupName": group, "arn": _arn("eks", region, f"nodegroup/{inputs.get('clusterName')}/{group}/"
-                                                                   f"{uuid.UUID(bytes=hashlib.sha256(seed.encode()).digest()[:16])}")}
+        suffix = uuid.UUID(bytes=hashlib.sha256(seed.encode()).digest()[:16])
+        out |= {"nodeGroupName": group,
+                "arn": _arn("eks", region, f"nodegroup/{inputs.get('clusterName')}/{group}/{suffix}")}
     elif typ == "aws:ec2/launchTemplate:LaunchTemplate":
         out |= {"latestVersion": 1, "arn": _arn("ec2", region, f"launch-template/lt-0{_hex(seed, 16)}")}
     elif typ == "aws:s3/filesFileSystem:FilesFileSystem":
         out |= {"arn": _arn("s3files", region, f"file-system/fs-0{_hex(seed, 16)}")}
     elif typ == "aws:eks/podIdentityAssociation:PodIdentityAssociation":
-        out |= {"associationId": f"a-{_hex(seed, 17)}",
-                "associationArn": _arn("eks", region, f"podidentityassociation/{inputs.get('clusterName')}/a-{_hex(seed, 17)}")}
+        association = f"a-{_hex(seed, 17)}"
+        out |= {"associationId": association,
+                "associationArn": _arn("eks", region, f"podidentityassociation/{inputs.get('clusterName')}/{association}")}
     elif module == "ec2" and kind[0].lower() + kind[1:] in _EC2_PREFIX:
         ident = resource_id(typ, name, {})
         out |= {"arn": _arn("ec2", region, f"{kind[0].lower() + kind[1:]}/{ident}")}

@@ -54,8 +54,8 @@ def random_string(seed: str, inputs: dict) -> str:
 # Invokes the program makes, answered as AWS would for the mocked account and the stack's region.
 def _invokes(region: str) -> dict:
     def zones(args: dict) -> dict:
-        excluded = set(args.get("excludeZoneIds") or ())
-        found = [(n, i) for n, i in zones_of(region) if i not in excluded and n not in set(args.get("excludeNames") or ())]
+        excluded = set(args.get("excludeZoneIds") or ()) | set(args.get("excludeNames") or ())
+        found = [(n, i) for n, i in zones_of(region) if not {n, i} & excluded]
         return {"names": [n for n, _ in found], "zoneIds": [i for _, i in found], "id": region}
 
     return {
