@@ -1,8 +1,8 @@
 """Mocks that record everything the program registers, with the options the engine would see, and
 answer with what the real providers return: ids and ARNs in AWS's formats (IAM ARNs carry no region),
 auto-names with Pulumi's random suffix, zones that exist in the stack's region, and random strings of
-the configured length and alphabet. Every generated value is derived from the resource's URN, so a
-plan is reproducible (as the real values are stable in the stack state after the first update)."""
+the configured length and alphabet. Every generated value is derived from the resource's type and
+logical name, so a plan is reproducible (as the real values are stable in the stack state after the first update)."""
 
 from __future__ import annotations
 
@@ -130,17 +130,18 @@ def fake_outputs(typ: str, name: str, inputs: dict, region: str = DEFAULT_REGION
 
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
-_SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")  # Pulumi's secret marker
+SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")  # Pulumi's secret marker
 
 
-def _unwrap(value) -> tuple[object, bool]:
-    if isinstance(value, dict) and value.get(_SECRET_SIG[0]) == _SECRET_SIG[1]:
+def unwrap_secret(value) -> tuple[object, bool]:
+    """A deserialized input without Pulumi's secret wrapper, and whether it had one."""
+    if isinstance(value, dict) and value.get(SECRET_SIG[0]) == SECRET_SIG[1]:
         return value.get("value"), True
     return value, False
 
 
 def _secret(value) -> dict:
-    return {_SECRET_SIG[0]: _SECRET_SIG[1], "value": value}
+    return {SECRET_SIG[0]: SECRET_SIG[1], "value": value}
 
 
 def as_checked(typ: str, inputs: dict) -> dict:
@@ -148,15 +149,15 @@ def as_checked(typ: str, inputs: dict) -> dict:
     and merged into `values` (decodeRelease), which is what previews, policies and diffs see."""
     if typ != HELM_RELEASE or not inputs.get("valueYamlFiles"):
         return inputs
-    items, secret = _unwrap(inputs["valueYamlFiles"])
+    items, secret = unwrap_secret(inputs["valueYamlFiles"])
     files = []
     for item in items:
-        asset, wrapped = _unwrap(item)
+        asset, wrapped = unwrap_secret(item)
         if not isinstance(asset, pulumi.StringAsset):  # unknown during a preview: Check waits too
             return inputs
         secret |= wrapped
         files.append(asset.text)
-    values, wrapped = _unwrap(inputs.get("values"))
+    values, wrapped = unwrap_secret(inputs.get("values"))
     merged = provider_values(files, values, bool(inputs.get("allowNullValues")))
     texts = [_secret(text) if secret else text for text in files]
     return {**inputs, "valueYamlFiles": texts, "values": _secret(merged) if secret or wrapped else merged}

@@ -11,7 +11,7 @@ from ..config import PlatformConfig
 from ..program import build
 from ..stack_file import StackFile, platform_config
 from .aws_shapes import DEFAULT_REGION
-from .mocks import HELM_RELEASE, PlanMocks, PlanMonitor, Registration
+from .mocks import HELM_RELEASE, PlanMocks, PlanMonitor, Registration, unwrap_secret
 
 
 @dataclass
@@ -29,7 +29,6 @@ class Plan:
         return [obj for r in self.resources if (obj := kubernetes_object(r)) is not None]
 
 
-_SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")  # Pulumi's secret marker
 SECRET = "[secret]"
 
 
@@ -38,8 +37,9 @@ def normalize(value, reveal: bool = False):
     shown as "[secret]", as `pulumi preview` does: the plan never prints them (unless `reveal`)."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, dict) and value.get(_SECRET_SIG[0]) == _SECRET_SIG[1]:
-        return normalize(value.get("value"), reveal) if reveal else _redact(value.get("value"))
+    inner, secret = unwrap_secret(value)
+    if secret:
+        return normalize(inner, reveal) if reveal else _redact(inner)
     if isinstance(value, dict):
         return {k: normalize(v, reveal) for k, v in value.items()}
     if isinstance(value, list):

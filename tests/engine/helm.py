@@ -34,9 +34,8 @@ def _sums() -> dict[str, str]:
 
 def archive(chart: str, version: str) -> bytes:
     """The vendored archive of `chart` at `version`, checked against schemas/SHA256SUMS."""
-    name = chart.rsplit("/", 1)[-1]
-    rel = f"helm-charts/{name}-{version}.tgz"
-    path = ROOT / "schemas" / rel
+    path = CHARTS / f"{chart.rsplit('/', 1)[-1]}-{version}.tgz"
+    rel = path.relative_to(SUMS.parent).as_posix()
     if not path.exists():
         raise NotVendored(f"chart {chart} {version} is pinned but schemas/{rel} is not vendored: export the "
                           f"chart at that version and add it (schemas/helm-charts/SOURCES.md)")
@@ -107,7 +106,7 @@ def objects(manifests: dict[str, str], namespace: str) -> list[dict]:
     """The Kubernetes objects Helm would apply, each namespaced one in the release namespace unless set."""
     found = []
     for path, text in manifests.items():
-        if not path.endswith((".yaml", ".yml", ".tpl", ".json")) or path.endswith("NOTES.txt"):
+        if not path.endswith((".yaml", ".yml", ".tpl", ".json")):  # not NOTES.txt
             continue
         for doc in yaml.load_all(text, Loader=_LOADER):
             if isinstance(doc, dict) and doc.get("kind"):

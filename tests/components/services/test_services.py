@@ -10,7 +10,7 @@ import pulumi_kubernetes as k8s
 import pytest
 
 from components.services import PlatformServices, install_platform_services
-from infra.plan.mocks import ACCOUNT, REGION
+from infra.plan.mocks import ACCOUNT, HELM_RELEASE, REGION, SECRET_SIG
 from infra.render.services import ai_gateway, envoy_gateway, external_secrets, keda, victoria_logs, victoria_metrics
 from infra.stack_file import load_stack_file, platform_config
 from infra.validation.k8s_schema import validate_object
@@ -22,9 +22,9 @@ from .conftest import generated
 CLUSTER = "llm-dev"
 ARN_A = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:platform/llm/api-keys-AbCdEf"
 ARN_B = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:hf-token-123456"
-RELEASE = "kubernetes:helm.sh/v3:Release"
+RELEASE = HELM_RELEASE
 NAMESPACE = "kubernetes:core/v1:Namespace"
-_SECRET_SIG = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = SECRET_SIG[0]  # the key Pulumi marks a secret with
 
 # component name -> (type token, namespace, [(release resource, release name, chart, version, repo)])
 EXPECTED = {
