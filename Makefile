@@ -10,7 +10,7 @@ LOCK := requirements.txt
 STAMP := $(VENV)/.installed
 PIP := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: plan check test bench venv lock clean
+.PHONY: plan check test bench golden venv lock clean
 
 venv: $(STAMP)
 
@@ -43,6 +43,10 @@ check: $(STAMP)
 ## Unit, schema, Helm-engine and end-to-end tests (all offline)
 test: $(STAMP)
 	@$(PY) -m pytest -q -n $(TEST_WORKERS)
+
+## Rewrite tests/golden/<stack>/ from the plans of the reference stacks (after an intended change; review the diff)
+golden: $(STAMP)
+	@$(PY) -m tests.golden
 
 ## Plan time and peak memory for generated stacks of 1, 10 and 50 models
 bench: $(STAMP)

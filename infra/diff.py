@@ -36,7 +36,7 @@ from typing import Any
 
 from .config import ConfigError
 from .plan.mocks import Registration
-from .plan.runner import Plan, load_plan_config, run_plan
+from .plan.runner import Plan, load_plan_config, run_plan, shown_inputs
 from .stack_file import StackFile, load_stack_file, stack_file_path
 
 MODEL_RELEASE = "llm-platform:serving:ModelRelease"
@@ -351,14 +351,6 @@ class PlanDiff:
                 f"{len(self.removed)} to destroy")
 
 
-def _compared(r: Registration) -> dict:
-    """The inputs a change is shown on: a Helm release's value file is shown once, as the `values` the
-    provider reads from it (infra.plan.mocks.as_checked), not also as YAML text."""
-    if "values" in r.inputs and "valueYamlFiles" in r.inputs:
-        return {k: v for k, v in r.inputs.items() if k != "valueYamlFiles"}
-    return r.inputs
-
-
 def diff_inputs(old: Any, new: Any, path: tuple[Token, ...] = ()) -> list[tuple[tuple[Token, ...], Any, Any]]:
     """Leaf-level differences: dicts by key, lists by index; a value present on one side only is one change."""
     if old == new:
@@ -459,7 +451,7 @@ def diff_plans(base: Plan | None, new: Plan, *, base_label: str = "base", new_la
             changes.append(_resource_change("create", r, _group_key(r, components)))
             continue
         old = old_regs[old_urn]
-        leaves = diff_inputs(_compared(old), _compared(r))
+        leaves = diff_inputs(shown_inputs(old), shown_inputs(r))
         if not leaves and old_urn == urn:
             unchanged += 1
             continue

@@ -12,7 +12,7 @@ from ..cost import estimate
 from .runner import Plan
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's emitter when PyYAML has it
     pass
 
 
@@ -43,6 +43,11 @@ def manifest_path(root: Path, obj: dict) -> Path:
     return root / folder / f"{obj['kind'].lower()}-{meta['name']}.yaml"
 
 
+def manifest_text(obj: dict) -> str:
+    """One object as the plan writes it: canonical key order, block style, multi-line strings literal."""
+    return yaml.dump(canonical(obj), Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=120)
+
+
 def write_manifests(plan: Plan, root: Path) -> list[Path]:
     if root.exists():
         shutil.rmtree(root)
@@ -50,7 +55,7 @@ def write_manifests(plan: Plan, root: Path) -> list[Path]:
     for obj in plan.kubernetes_objects():
         path = manifest_path(root, obj)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.dump(canonical(obj), Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=120))
+        path.write_text(manifest_text(obj))
         written.append(path)
     return written
 

@@ -65,6 +65,14 @@ def kubernetes_object(resource: Registration) -> dict | None:
     return obj
 
 
+def shown_inputs(resource: Registration) -> dict:
+    """The inputs a resource is shown and compared on: a Helm release's value file is shown once, as
+    the `values` the provider reads from it (infra.plan.mocks.as_checked), not also as YAML text."""
+    if "values" in resource.inputs and "valueYamlFiles" in resource.inputs:
+        return {k: v for k, v in resource.inputs.items() if k != "valueYamlFiles"}
+    return resource.inputs
+
+
 def load_plan_config(stack_file: StackFile) -> PlatformConfig:
     """Validate first: a config error stops the plan before anything is registered."""
     return platform_config(stack_file.values, stack_file.display_path, stack_file.project)
