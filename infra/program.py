@@ -151,8 +151,8 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
             cluster_name=access.name, cluster_arn=access.arn, region=region, account_id=account_id,
             k8s_provider=provider, depends_on=access.ready,
             kubernetes_version=platform.cluster.kubernetes_version, tags=tags))
-    pools = [
-        GpuPool(f"gpu-pool-{name}", GpuPoolArgs(
+    pools = {
+        name: GpuPool(f"gpu-pool-{name}", GpuPoolArgs(
             pool_name=name, pool=pool, cluster_name=access.name,
             node_role_name=karpenter.node_role_name if karpenter else "",
             node_role_arn=access.node_role_arn or "", private_subnet_ids=access.private_subnet_ids,
@@ -163,7 +163,7 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
                         if karpenter and pool.provisioner == "karpenter" else access.ready),
             tags=tags))
         for name, pool in platform.gpu_pools.items()
-    ]
+    }
     GpuNodeSoftware("gpu-node-software", GpuNodeSoftwareArgs(pools=platform.gpu_pools, k8s_provider=provider,
                                                              depends_on=access.ready))
     store = WeightStore("weight-store", WeightStoreArgs(
@@ -197,7 +197,8 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
         ref: WeightPreload(
             ref.job_name,
             WeightPreloadArgs(platform=platform, stack=stack, weights=ref, weights_gib=gib,
-                              hf_token_secret_arn=store.hf_token_secret_arn, depends_on=(serving, store)),
+                              hf_token_secret_arn=store.hf_token_secret_arn,
+                              depends_on=(serving, *store.preload_needs)),
             on_cluster,
         )
         for ref, gib in preload_sizes(platform).items()
@@ -210,7 +211,11 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
             ModelReleaseArgs(
                 platform=platform, stack=stack, model=model, tools_digest=tools_digest,
                 preloads=tuple(preloads[r].job for r in weight_refs(model) if r in preloads),
-                depends_on=(serving, store, *pools, *services.ready),
+                depends_on=(serving.namespace_object,),
+                workload_needs=(*serving.mounted_by_models, pools[model.config.pool].schedulable,
+                                *([store.serving_identities[model.name]] if model.name in store.serving_identities
+                                  else [])),
+                autoscaler=services.keda.release, monitoring=services.metrics.release,
             ),
             on_cluster,
         )

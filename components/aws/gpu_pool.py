@@ -44,9 +44,11 @@ class GpuPool(pulumi.ComponentResource):
         self.node_group = None
         if pool.provisioner == "karpenter":
             self.node_pool = self._karpenter(name, args)
+            self.schedulable: pulumi.CustomResource = self.node_pool  # what a model's pods wait for
             outputs = {"node_pool": self.node_pool.metadata["name"]}
         else:
             self.node_group = self._node_group(name, args)
+            self.schedulable = self.node_group
             outputs = {"node_group": self.node_group.node_group_name}
         self.register_outputs({"provisioner": self.provisioner, **outputs})
 

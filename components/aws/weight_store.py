@@ -92,16 +92,19 @@ class WeightStore(pulumi.ComponentResource):
         self.hf_token_secret_arn = render.hf_token_secret_arn(weights, args.region, args.account_id)
         secret_resource = render.hf_token_secret_resource(weights, args.region, args.account_id)
         namespace = platform.serving.namespace
-        self.preload_role_arn = self._pod_role(
+        self.preload_role_arn, preload_identity = self._pod_role(
             f"{name}-preload", args, PRELOAD_SERVICE_ACCOUNT,
             pulumi.Output.all(bucket.arn, key.arn).apply(
                 lambda a: render.preload_policy(a[0], weights.prefix, kms_key_arn=a[1],
                                                 hf_token_secret=secret_resource)),
             namespace)
+        # What a preload Job needs before it writes: its identity, and a bucket that encrypts with the key.
+        self.preload_needs = (preload_identity, encryption, versioning, public_access)
+        self.serving_identities: dict[str, pulumi.Resource] = {}  # model -> its Pod Identity association
         if weights.loader == "streamer":
             for model in platform.resolved_models:
                 prefixes = render.model_prefixes(platform, model)
-                self._pod_role(
+                _, self.serving_identities[model.name] = self._pod_role(
                     f"{name}-serving-{model.name}", args, model.name,
                     pulumi.Output.all(bucket.arn, key.arn).apply(
                         lambda a, p=prefixes: render.serving_policy(a[0], p, kms_key_arn=a[1])),
@@ -132,17 +135,18 @@ class WeightStore(pulumi.ComponentResource):
         })
 
     def _pod_role(self, prefix: str, args: WeightStoreArgs, service_account: str,
-                  policy: pulumi.Output[str], namespace: str) -> pulumi.Output[str]:
-        """A role assumed through EKS Pod Identity by one service account of the serving namespace."""
+                  policy: pulumi.Output[str], namespace: str) -> tuple[pulumi.Output[str], pulumi.Resource]:
+        """A role assumed through EKS Pod Identity by one service account of the serving namespace:
+        its ARN, and the association (the pods get credentials once it exists)."""
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(f"{prefix}-role", assume_role_policy=render.pod_identity_trust_policy(),
                             description=f"Pod Identity of {namespace}/{service_account}", opts=child)
         role_policy = aws.iam.RolePolicy(f"{prefix}-role-policy", role=role.id, policy=policy, opts=child)
-        aws.eks.PodIdentityAssociation(
+        association = aws.eks.PodIdentityAssociation(
             f"{prefix}-pod-identity", cluster_name=args.cluster_name, namespace=namespace,
             service_account=service_account, role_arn=role.arn,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy]))
-        return role.arn
+        return role.arn, association
 
     def _s3files(self, name: str, args: WeightStoreArgs, bucket: aws.s3.Bucket,
                  versioning: aws.s3.BucketVersioning, encryption: aws.s3.BucketServerSideEncryptionConfiguration,

@@ -36,11 +36,6 @@ class PlatformServices:
     logs: VictoriaLogs
     external_secrets: ExternalSecrets
     semantic_router: SemanticRouter | None  # only with gateway.semanticRouter.enabled
-    # What model releases (and gateway objects) depend on: the CRDs and controllers of KEDA
-    # (ScaledObject), VictoriaMetrics (VMServiceScrape, VMRule), Envoy Gateway and the AI Gateway (routes,
-    # backends, policies) and External Secrets (ExternalSecret, with its store ready). Logs are not in it:
-    # nothing a model creates needs VictoriaLogs.
-    ready: tuple[pulumi.Resource, ...]
 
 
 def install_platform_services(
@@ -77,8 +72,5 @@ def install_platform_services(
     if platform.gateway.semantic_router.enabled:
         semantic_router = SemanticRouter("semantic-router", SemanticRouterArgs(
             platform, k8s_provider, (*base, metrics.release)), opts)
-    ready = (keda.release, metrics.release, envoy_gateway.release, ai_gateway.release,
-             external_secrets.cluster_secret_store)
     return PlatformServices(keda=keda, envoy_gateway=envoy_gateway, ai_gateway=ai_gateway, metrics=metrics,
-                            logs=logs, external_secrets=external_secrets, semantic_router=semantic_router,
-                            ready=ready)
+                            logs=logs, external_secrets=external_secrets, semantic_router=semantic_router)

@@ -12,6 +12,7 @@ import pytest
 from components.k8s_object import built_in_groups
 from infra.plan.mocks import HELM_RELEASE
 from infra.plan.runner import Plan
+from infra.render.model_workload import weight_refs
 from tests.conftest import REFERENCE_STACKS, reference_plan
 from tests.engine.test_helm_releases import installed_crds
 
@@ -132,3 +133,21 @@ def test_nothing_reaches_the_cluster_before_the_deployer_can(stack):
     g = graph(stack)
     provider = next(r for r in reference_plan(stack).resources if r.type == "pulumi:providers:kubernetes")
     assert g.after(provider.name, "cluster-deployer-policy")
+
+
+@pytest.mark.parametrize("stack", REFERENCE_STACKS)
+def test_a_model_starts_after_what_its_pods_need_and_nothing_else_waits_for_it(stack):
+    """The Deployment waits for its namespace, service account, mounts, node pool and preload Jobs;
+    its Service, budget and policy wait only for the namespace (no blanket dependency on the platform)."""
+    g, plan = graph(stack), reference_plan(stack)
+    for model in plan.platform.resolved_models:
+        name = model.name
+        needed = [f"{name}-service-account", "serving-namespace", "serving-weight-tools",
+                  f"gpu-pool-{model.config.pool}-node-pool"]
+        if plan.platform.weights.loader == "s3files":
+            needed.append("serving-weights-claim")
+        needed += [f"{ref.job_name}-job" for ref in weight_refs(model)]
+        for before in needed:
+            assert g.after(f"{name}-deployment", before), f"{name}-deployment before {before}"
+        service = g.by_name[f"{name}-service"]
+        assert not any("Release::" in d or "WeightStore" in d for d in service.dependencies), service.dependencies

@@ -76,9 +76,9 @@ def test_dashboard_and_scrapes_cover_models_gateway_and_gpus(prod):
 
 def test_scaled_objects_wait_for_keda_and_read_the_platforms_victoriametrics(prod):
     keda = next(r for r in prod.resources if r.type == "kubernetes:helm.sh/v3:Release" and r.inputs["chart"] == "keda")
-    for scaled in kinds(prod, "ScaledObject"):
+    scaled_objects = kinds(prod, "ScaledObject")
+    assert len(scaled_objects) == len(prod.platform.models)
+    for scaled in scaled_objects:
+        assert keda.urn in scaled.dependencies
         assert all(t["metadata"]["serverAddress"] == prod.platform.observability.metrics_url
                    for t in scaled.inputs["spec"]["triggers"])
-    deployments = kinds(prod, "Deployment")
-    vllm = [d for d in deployments if d.parent and "ModelRelease" in d.parent]
-    assert len(vllm) == len(prod.platform.models) and all(keda.urn in d.dependencies for d in vllm)

@@ -59,5 +59,3 @@ def test_the_router_component_and_its_children(services_mocks):
         assert release.urn in child.dependencies
         obj = {k: child.inputs[k] for k in ("apiVersion", "kind", "metadata", "spec")}
         assert validate_object(obj, "1.35") == []
-    # not something models wait for: the gateway serves the virtual model without it
-    assert services.semantic_router.release not in services.ready

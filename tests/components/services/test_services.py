@@ -142,13 +142,8 @@ def test_what_the_cluster_must_have_first_precedes_every_namespace_and_release(s
     assert first in services_mocks.named("external-secrets-pod-identity").dependencies
 
 
-def test_ready_is_what_models_wait_for(services_mocks):
+def test_the_metrics_url_is_the_stacks(services_mocks):
     services = build()
-    assert len(services.ready) == 5
-    assert services.keda.release in services.ready and services.metrics.release in services.ready
-    assert services.ai_gateway.release in services.ready and services.envoy_gateway.release in services.ready
-    assert services.external_secrets.cluster_secret_store in services.ready
-    assert services.logs.release not in services.ready
     assert services.metrics.metrics_url == platform().observability.metrics_url
 
 
