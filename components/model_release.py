@@ -10,7 +10,6 @@ import pulumi
 from infra.catalog.vllm import VLLM_PORT
 from infra.config import PlatformConfig, ResolvedModel
 from infra.render import model_autoscaling, model_monitoring, model_network, model_workload
-from infra.render.startup_budget import startup_budget_seconds
 
 from .k8s_object import register
 
@@ -43,7 +42,7 @@ class ModelRelease(pulumi.ComponentResource):
 
         account = register(f"{name}-service-account", model_workload.render_service_account(platform, model),
                            after())
-        rollout_minutes = startup_budget_seconds(platform, model) // 60 + 15
+        rollout_minutes = platform.startup_budget_seconds(model) // 60 + 15
         deployment = register(
             f"{name}-deployment",
             model_workload.render_deployment(platform, args.stack, model, args.tools_digest),

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import PlatformConfig
-from .stack_file import StackFile
+from .config import ConfigError, PlatformConfig
+from .stack_file import StackFile, load_stack, report_config_error
 
 SUMMARY = "{mandatory} mandatory, {advisory} advisory violations across {rules} rules; {resources} resources checked"
 
@@ -202,13 +202,12 @@ def write_policy_config(config: Mapping[str, Any], path: Path) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from .cli import load_stack
     from .plan.runner import run_plan
 
-    loaded = load_stack(args)
-    if loaded is None:
-        return 2
-    stack_file, platform = loaded
+    try:
+        stack_file, platform = load_stack(args.stack, args.stack_file)
+    except ConfigError as exc:
+        return report_config_error(exc)
     from policies.rules import RULES
 
     plan = run_plan(stack_file, platform)

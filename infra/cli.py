@@ -54,27 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     return plan_command(args)
 
 
-def load_stack(args: argparse.Namespace):
-    """The stack file named by --stack / --stack-file and its validated config, or None after
-    printing each config problem as one `error:` line (the caller exits 2)."""
+def plan_command(args: argparse.Namespace) -> int:
     from .config import ConfigError
-    from .plan.runner import load_plan_config
-    from .stack_file import load_stack_file, stack_file_path
+    from .stack_file import load_stack, report_config_error
 
     try:
-        stack_file = load_stack_file(args.stack_file or stack_file_path(args.stack))
-        return stack_file, load_plan_config(stack_file)
+        stack_file, platform = load_stack(args.stack, args.stack_file)
     except ConfigError as exc:
-        for line in exc.lines:
-            print(f"error: {line}", file=sys.stderr)
-        return None
-
-
-def plan_command(args: argparse.Namespace) -> int:
-    loaded = load_stack(args)
-    if loaded is None:
-        return 2
-    stack_file, platform = loaded
+        return report_config_error(exc)
     from .plan.output import write_json, write_manifests
     from .plan.runner import run_plan
     from .plan.report import render_text

@@ -36,8 +36,8 @@ from typing import Any
 
 from .config import ConfigError
 from .plan.mocks import Registration
-from .plan.runner import Plan, load_plan_config, run_plan, shown_inputs
-from .stack_file import StackFile, load_stack_file, stack_file_path
+from .plan.runner import Plan, run_plan, shown_inputs
+from .stack_file import StackFile, load_stack_file, report_config_error, stack_config, stack_file_path
 
 MODEL_RELEASE = "llm-platform:serving:ModelRelease"
 WEIGHT_PRELOAD = "llm-platform:weights:WeightPreload"
@@ -883,10 +883,9 @@ def main(args) -> int:
     new_sf = base_side = None
     new_platform = base_platform = None
     with tempfile.TemporaryDirectory(prefix="llm-platform-diff-") as tmp:
-        try:
-            new_path = args.stack_file or stack_file_path(args.stack)
-            new_sf = load_stack_file(new_path)
-            new_platform = load_plan_config(new_sf)
+        try:  # in two steps: the base is still checked when only the new side's config is wrong
+            new_sf = load_stack_file(args.stack_file or stack_file_path(args.stack))
+            new_platform = stack_config(new_sf)
         except ConfigError as exc:
             errors += exc.lines
         if new_sf is not None:
@@ -894,15 +893,13 @@ def main(args) -> int:
                 base_side = resolve_base(args.base, new_sf.path, new_sf.stack, new_sf.project, Path(tmp))
                 if base_side.stack_file is not None:
                     try:
-                        base_platform = load_plan_config(base_side.stack_file)
+                        base_platform = stack_config(base_side.stack_file)
                     except ConfigError as exc:
                         raise _relabel(exc, base_side.stack_file.path, base_side.label) from None
             except ConfigError as exc:
                 errors += exc.lines
         if errors:
-            for line in errors:
-                print(f"error: {line}", file=sys.stderr)
-            return 2
+            return report_config_error(ConfigError(errors))
         base_plan = run_plan(base_side.stack_file, base_platform) if base_side.stack_file is not None else None
     new_plan = run_plan(new_sf, new_platform)
     result = diff_plans(base_plan, new_plan, base_label=base_side.label, new_label=new_sf.display_path)

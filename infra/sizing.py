@@ -24,6 +24,11 @@ from .catalog.vllm import CHECKPOINT_DTYPE_BYTES, KV_CACHE_DTYPE_BYTES, QUANTIZA
 TENSOR_PARALLEL_SIZES = (1, 2, 4, 8)
 
 
+def checkpoint_gib(architecture: ModelArchitecture) -> float:
+    """Size of the checkpoint as published: what is downloaded, stored and read at start-up."""
+    return architecture.parameters_billion * 1e9 * CHECKPOINT_DTYPE_BYTES[architecture.checkpoint_dtype] / GIB
+
+
 @dataclass(frozen=True)
 class FitInput:
     architecture: ModelArchitecture

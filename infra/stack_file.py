@@ -9,6 +9,7 @@ the offline plan feeds the program exactly what `pulumi up` would.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,3 +110,22 @@ def _decode(value: str) -> object:
         return json.loads(value)
     except (json.JSONDecodeError, TypeError):
         return value
+
+
+def stack_config(stack_file: StackFile) -> PlatformConfig:
+    """The validated config of a loaded stack file: a config error stops before anything is planned."""
+    return platform_config(stack_file.values, stack_file.display_path, stack_file.project)
+
+
+def load_stack(stack: str = "dev", path: Path | None = None) -> tuple[StackFile, PlatformConfig]:
+    """The stack file `path` (or stacks/Pulumi.<stack>.yaml) and its validated config; ConfigError
+    lists every problem. The one loader of the plan, check and diff commands."""
+    stack_file = load_stack_file(path or stack_file_path(stack))
+    return stack_file, stack_config(stack_file)
+
+
+def report_config_error(exc: ConfigError) -> int:
+    """Print each problem as one `error:` line on stderr; the exit code of bad input (2)."""
+    for line in exc.lines:
+        print(f"error: {line}", file=sys.stderr)
+    return 2

@@ -19,8 +19,8 @@ from infra.diff import (
     render_text,
 )
 from infra.plan.mocks import Registration
-from infra.plan.runner import Plan, load_plan_config, run_plan
-from infra.stack_file import load_stack_file
+from infra.plan.runner import Plan, run_plan
+from infra.stack_file import load_stack_file, stack_config
 from tests.conftest import ROOT, reference_plan
 
 PROD = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())
@@ -354,7 +354,7 @@ def test_an_unknown_base_or_a_broken_base_fails_with_one_line(tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def platform():
-    return load_plan_config(load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml"))
+    return stack_config(load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml"))
 
 
 def reg(typ: str, name: str, inputs: dict, **options) -> Registration:

@@ -3,12 +3,12 @@
 Checked here, per model:
 
 - `autoscaling.cooldownSeconds` shorter than the model's startup budget
-  (infra/render/startup_budget.py): a replica removed sooner than a new one can start turns every
+  (infra/startup_budget.py): a replica removed sooner than a new one can start turns every
   traffic dip into a cold start at the next burst (and, scaling to zero, idles the model out
   faster than it can come back). Unset, the cooldown is the startup budget itself.
 - scale to zero is an explicit opt-in: `replicas.min: 0` needs `autoscaling.scaleToZero: true`,
-  and `scaleToZero` needs `replicas.min: 0` and the gateway (at zero replicas vLLM exports no
-  metric, so only the model's traffic at the gateway can wake it).
+  and `scaleToZero` needs `replicas.min: 0` (at zero replicas vLLM exports no metric, so only the
+  model's traffic at the gateway, which every platform has, can wake it).
 
 Checked elsewhere, not repeated here: `replicas.min <= replicas.max` (the Replicas model) and a
 maximum that, with the rolling update's surge replica, exceeds the pool's GPU cap
@@ -20,17 +20,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..catalog.gpus import GIB
-from ..catalog.vllm import CHECKPOINT_DTYPE_BYTES
+from ..sizing import checkpoint_gib
+from ..startup_budget import startup_budget_for
+from .issues import Issue
 
 if TYPE_CHECKING:
     from .models import ModelConfig
-    from .platform import Issue, PlatformConfig
+    from .platform import PlatformConfig
 
 
-def autoscaling_issues(platform: "PlatformConfig") -> list["Issue"]:
-    from .platform import Issue
-
+def autoscaling_issues(platform: "PlatformConfig") -> list[Issue]:
     found: list[Issue] = []
     for i, model in enumerate(platform.models):
         at = ("models", i)
@@ -42,10 +41,6 @@ def autoscaling_issues(platform: "PlatformConfig") -> list["Issue"]:
         if auto.scale_to_zero and replicas.min > 0:
             found.append(Issue(at + ("autoscaling", "scaleToZero"), f"scaleToZero needs replicas.min: 0 (it is "
                                f"{replicas.min}); allowed: replicas.min 0, or scaleToZero: false"))
-        if auto.scale_to_zero and not _gateway_enabled(platform):
-            found.append(Issue(at + ("autoscaling", "scaleToZero"), "scaleToZero needs the gateway: at zero "
-                               "replicas only the model's traffic at the gateway can wake it; allowed: false "
-                               "without the gateway"))
         budget = _startup_budget(platform, model)
         if auto.cooldown_seconds is not None and budget is not None and auto.cooldown_seconds < budget:
             found.append(Issue(at + ("autoscaling", "cooldownSeconds"), f"{auto.cooldown_seconds}s is shorter than "
@@ -54,19 +49,10 @@ def autoscaling_issues(platform: "PlatformConfig") -> list["Issue"]:
     return found
 
 
-def _gateway_enabled(platform: "PlatformConfig") -> bool:
-    from ..render.observability.gateway_metrics import gateway_enabled
-
-    return gateway_enabled(platform)
-
-
 def _startup_budget(platform: "PlatformConfig", model: "ModelConfig") -> int | None:
     """The model's startup budget, or None while its pool or architecture is unknown (reported
-    elsewhere). Same inputs as `startup_budget_seconds` on the resolved model."""
-    from ..render.startup_budget import startup_budget_for
-
+    elsewhere). Same inputs as `PlatformConfig.startup_budget_seconds` on the resolved model."""
     arch = platform.architecture_of(model)
     if arch is None or model.pool not in platform.gpu_pools:
         return None
-    checkpoint_gib = arch.parameters_billion * 1e9 * CHECKPOINT_DTYPE_BYTES[arch.checkpoint_dtype] / GIB
-    return startup_budget_for(model.gpus_per_replica, checkpoint_gib, platform.weights.loader)
+    return startup_budget_for(model.gpus_per_replica, checkpoint_gib(arch), platform.weights.loader)

@@ -47,10 +47,11 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from .base import DNS_LABEL, K8sName, StackModel
 from .cluster import CidrAllowList
+from .issues import Issue
 from .semantic_router import SemanticRouterConfig, semantic_router_issues
 
 if TYPE_CHECKING:
-    from .platform import Issue, PlatformConfig
+    from .platform import PlatformConfig
 
 Provider = Literal["openai", "anthropic", "bedrock"]
 PROVIDERS_WITH_API_KEY = ("openai", "anthropic")
@@ -202,10 +203,8 @@ def served_names(platform: "PlatformConfig") -> list[str]:
     return [n for m in platform.models for n in m.served_names]
 
 
-def gateway_issues(platform: "PlatformConfig") -> list["Issue"]:
+def gateway_issues(platform: "PlatformConfig") -> list[Issue]:
     """Gateway settings that are wrong given the rest of the stack (hooked into PlatformConfig.issues)."""
-    from .platform import Issue
-
     gateway = platform.gateway
     at: tuple = ("gateway",)
     found: list[Issue] = []
@@ -232,9 +231,7 @@ def gateway_issues(platform: "PlatformConfig") -> list["Issue"]:
     return found
 
 
-def _fallback_issues(platform: "PlatformConfig") -> list["Issue"]:
-    from .platform import Issue
-
+def _fallback_issues(platform: "PlatformConfig") -> list[Issue]:
     found: list[Issue] = []
     names = served_names(platform)
     seen_models: dict[tuple[str, str], int] = {}

@@ -16,8 +16,9 @@ from ..catalog.eks_addons import ADDONS, EKS_ADDON_VERSIONS
 from ..catalog.gpus import GIB, InstanceType
 from ..catalog.platform_versions import ami_alias, check_karpenter_supports
 from ..catalog.models import ModelArchitecture, catalog_model
-from ..catalog.vllm import CHECKPOINT_DTYPE_BYTES, MANAGED_FLAGS, MANAGED_SHORT_FLAGS, QUANTIZATION, vllm_cli
-from ..sizing import FitInput, FitReport, explain_misfit, fit, tensor_parallel_problem
+from ..catalog.vllm import MANAGED_FLAGS, MANAGED_SHORT_FLAGS, QUANTIZATION, vllm_cli
+from ..sizing import FitInput, FitReport, checkpoint_gib, explain_misfit, fit, tensor_parallel_problem
+from ..startup_budget import startup_budget_for
 from .base import StackModel
 from .autoscaling_checks import autoscaling_issues
 from .budget import BudgetConfig
@@ -28,15 +29,8 @@ from .models import ModelConfig
 from .observability import ObservabilityConfig
 from .serving import ServingConfig
 from .services import ServicesConfig
+from .issues import Issue, Path
 from .weights import WeightsConfig
-
-Path = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Issue:
-    path: Path
-    message: str
 
 
 @dataclass(frozen=True)
@@ -68,8 +62,7 @@ class ResolvedModel:
     @property
     def checkpoint_gib(self) -> float:
         """Size of the checkpoint as published: what is downloaded, stored and read at start-up."""
-        arch = self.architecture
-        return arch.parameters_billion * 1e9 * CHECKPOINT_DTYPE_BYTES[arch.checkpoint_dtype] / GIB
+        return checkpoint_gib(self.architecture)
 
     @property
     def cpu_request(self) -> str:
@@ -147,6 +140,10 @@ class PlatformConfig(StackModel):
             memory_utilization=model.gpu_memory_utilization,
             lora=bool(model.lora_adapters),
         )
+
+    def startup_budget_seconds(self, model: ResolvedModel) -> int:
+        """How long one of the model's replicas may take from container start to serving."""
+        return startup_budget_for(model.gpus, model.checkpoint_gib, self.weights.loader)
 
     def addon_versions(self) -> dict[str, str]:
         """EKS add-on versions: the catalog's for the cluster's Kubernetes minor, overridden by the stack."""

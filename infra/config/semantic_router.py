@@ -27,10 +27,11 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, field_validator
 
 from .base import ModelName, StackModel
+from .issues import Issue
 from .services import Cpu, Memory
 
 if TYPE_CHECKING:
-    from .platform import Issue, PlatformConfig
+    from .platform import PlatformConfig
 
 # The router's own virtual name, always recognised besides the configured one
 # (RouterConfig.IsAutoModelName, src/semantic-router/pkg/config/helper.go at v0.2.0).
@@ -84,10 +85,8 @@ class SemanticRouterConfig(StackModel):
     resources: RouterResources = Field(default_factory=RouterResources)
 
 
-def semantic_router_issues(platform: "PlatformConfig", served: list[str]) -> list["Issue"]:
+def semantic_router_issues(platform: "PlatformConfig", served: list[str]) -> list[Issue]:
     """Settings that are wrong given the rest of the stack (only when the router is enabled)."""
-    from .platform import Issue
-
     router = platform.gateway.semantic_router
     if not router.enabled:
         return []

@@ -9,7 +9,7 @@ import pulumi
 
 from ..config import PlatformConfig
 from ..program import build
-from ..stack_file import StackFile, platform_config
+from ..stack_file import StackFile, stack_config
 from .aws_shapes import DEFAULT_REGION
 from .mocks import HELM_RELEASE, PlanMocks, PlanMonitor, Registration, unwrap_secret
 
@@ -73,13 +73,8 @@ def shown_inputs(resource: Registration) -> dict:
     return resource.inputs
 
 
-def load_plan_config(stack_file: StackFile) -> PlatformConfig:
-    """Validate first: a config error stops the plan before anything is registered."""
-    return platform_config(stack_file.values, stack_file.display_path, stack_file.project)
-
-
 def run_plan(stack_file: StackFile, platform: PlatformConfig | None = None) -> Plan:
-    platform = platform or load_plan_config(stack_file)
+    platform = platform or stack_config(stack_file)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     region = stack_file.values.get("aws:region", DEFAULT_REGION)

@@ -30,7 +30,6 @@ from ..config import PlatformConfig, ResolvedModel
 from .labels import metadata, model_labels
 from .observability.gateway_metrics import WAKE_UP_WINDOW_SECONDS, gateway_attempts_query
 from .promql import fmt, model_matchers
-from .startup_budget import startup_budget_seconds
 
 WAKE_UP_TRIGGER = "gateway-requests"
 
@@ -42,7 +41,7 @@ def scales_to_zero(model: ResolvedModel) -> bool:
 def cooldown_seconds(platform: PlatformConfig, model: ResolvedModel) -> int:
     """The stack's `cooldownSeconds`, or the model's startup budget when unset."""
     configured = model.config.autoscaling.cooldown_seconds
-    return configured if configured is not None else startup_budget_seconds(platform, model)
+    return configured if configured is not None else platform.startup_budget_seconds(model)
 
 
 def scaling_queries(platform: PlatformConfig, model: ResolvedModel) -> dict[str, str]:

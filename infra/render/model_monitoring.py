@@ -15,7 +15,6 @@ from .labels import metadata, model_labels, model_selector
 from .model_autoscaling import scales_to_zero
 from .observability.gateway_metrics import gateway_attempts_query
 from .promql import fmt, model_matchers
-from .startup_budget import startup_budget_seconds
 
 def render_service_scrape(platform: PlatformConfig, model: ResolvedModel) -> dict:
     return {
@@ -38,7 +37,7 @@ def alert_rules(platform: PlatformConfig, model: ResolvedModel) -> list[dict]:
     ns = platform.serving.namespace
     deployment = f'{{namespace="{ns}",deployment="{model.name}"}}'
     labels = {"model": model.name, "namespace": ns, "gpu_pool": cfg.pool}
-    budget = startup_budget_seconds(platform, model)
+    budget = platform.startup_budget_seconds(model)
     capacity = cfg.autoscaling.waiting_requests_per_replica * cfg.replicas.max
 
     def rule(alert: str, expr: str, for_: str, severity: str, summary: str, runbook: str) -> dict:

@@ -8,7 +8,7 @@ import json
 from ..catalog.vllm import VLLM_PORT
 from ..config import PlatformConfig, ResolvedModel
 from .labels import GPU_POOL_LABEL, metadata, model_labels, model_selector
-from .startup_budget import PROBE_PERIOD_SECONDS, startup_budget_seconds
+from ..startup_budget import PROBE_PERIOD_SECONDS
 from .vllm_args import ADAPTERS_PATH, vllm_args
 from .weight_store import WeightRef, location
 
@@ -109,7 +109,7 @@ def _volumes(platform: PlatformConfig, model: ResolvedModel) -> list[dict]:
 
 
 def render_deployment(platform: PlatformConfig, stack: str, model: ResolvedModel, tools_digest: str) -> dict:
-    budget = startup_budget_seconds(platform, model)
+    budget = platform.startup_budget_seconds(model)
     labels = model_labels(model)
     gpus = str(model.gpus)
     mounts = _weight_mounts(platform) + [

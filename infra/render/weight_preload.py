@@ -14,7 +14,7 @@ import shlex
 from ..config import PlatformConfig
 from .labels import metadata, preload_labels
 from .model_workload import RESTRICTED_CONTAINER, TOOLS_CONFIGMAP, TOOLS_PATH, UID
-from .startup_budget import preload_deadline_seconds
+from ..startup_budget import preload_deadline_seconds
 from .weight_store import WeightRef, location
 
 SERVICE_ACCOUNT = "weight-preload"

@@ -8,14 +8,12 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from infra.config import ConfigError, PlatformConfig
 from infra.config.autoscaling_checks import autoscaling_issues
-from infra.render.startup_budget import startup_budget_seconds
 from infra.stack_file import REPO_ROOT, load_stack_file, platform_config
 
 DEV = REPO_ROOT / "stacks" / "Pulumi.dev.yaml"
@@ -109,7 +107,7 @@ def test_unset_cooldown_is_accepted_and_means_the_budget():
     platform = load(cfg_of())
     model = platform.resolved_models[0]
     assert model.config.autoscaling.cooldown_seconds is None
-    assert cooldown_seconds(platform, model) == startup_budget_seconds(platform, model) == 600
+    assert cooldown_seconds(platform, model) == platform.startup_budget_seconds(model) == 600
 
 
 @pytest.mark.parametrize("stack", [DEV, PROD])
@@ -122,7 +120,7 @@ def test_reported_minimum_is_the_budget_the_renderers_use(stack, loader: str):
     for model in platform.resolved_models:
         shorter = copy.deepcopy(cfg)
         _set(f"models.{model.index}.autoscaling", {"cooldownSeconds": 60})(shorter)
-        budget = startup_budget_seconds(platform, model)
+        budget = platform.startup_budget_seconds(model)
         one_line(shorter, f"models[{model.index}].autoscaling.cooldownSeconds",
                  f"startup budget of {budget}s", f"allowed: {budget}..3600", stack=stack)
 
@@ -154,21 +152,7 @@ def test_scale_to_zero_with_min_zero_is_accepted():
     cfg = cfg_of()
     _set("models.0.replicas", {"min": 0, "max": 2})(cfg)
     _set("models.0.autoscaling", {"scaleToZero": True})(cfg)
-    model = load(cfg).models[0]
-    assert (model.replicas.min, model.autoscaling.scale_to_zero) == (0, True)
-
-
-def test_scale_to_zero_needs_the_gateway():
-    cfg = cfg_of()
-    _set("models.0.replicas", {"min": 0, "max": 2})(cfg)
-    _set("models.0.autoscaling", {"scaleToZero": True})(cfg)
-    platform = load(cfg)
-    assert autoscaling_issues(platform) == []
-    # the gateway is always part of the platform today; a future `gateway.enabled: false` is honoured
-    without = platform.model_copy(update={"gateway": SimpleNamespace(enabled=False, namespace="x", name="y")})
-    (issue,) = autoscaling_issues(without)
-    assert issue.path == ("models", 0, "autoscaling", "scaleToZero")
-    assert issue.message.startswith("scaleToZero needs the gateway")
+    assert autoscaling_issues(load(cfg)) == []
 
 
 def test_negative_minimum_is_a_schema_error():

@@ -96,8 +96,3 @@ def gateway_attempts_query(platform: PlatformConfig, model: ResolvedModel, windo
     refused for want of a ready replica. Non-zero means somebody wants the model."""
     m = model_cluster_matchers(platform, model)
     return " + ".join(f"sum(increase({counter}{m}[{window}]))" for counter in ATTEMPT_COUNTERS)
-
-
-def gateway_enabled(platform: PlatformConfig) -> bool:
-    """The gateway is part of every platform today; honour an `enabled` flag if the config grows one."""
-    return bool(getattr(platform.gateway, "enabled", True))

@@ -10,18 +10,13 @@ from __future__ import annotations
 
 import math
 
-from ..config import PlatformConfig, ResolvedModel
-
 LOAD_SECONDS_PER_GIB = {"s3files": 4.0, "streamer": 1.0}
 PROBE_PERIOD_SECONDS = 10
 
 
-def startup_budget_seconds(platform: PlatformConfig, model: ResolvedModel) -> int:
-    return startup_budget_for(model.gpus, model.checkpoint_gib, platform.weights.loader)
-
-
 def startup_budget_for(gpus: int, checkpoint_gib: float, loader: str) -> int:
-    """The same budget from its inputs alone (the config checks need it before models resolve)."""
+    """The budget of a replica with `gpus` GPUs reading a checkpoint of `checkpoint_gib` with `loader`
+    (`PlatformConfig.startup_budget_seconds` applies it to a resolved model)."""
     engine = 120 + (60 if gpus > 1 else 0)
     load = checkpoint_gib * LOAD_SECONDS_PER_GIB[loader]
     budget = 2 * (engine + load)
