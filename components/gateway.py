@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from infra.catalog import component_types
 from infra.config import PlatformConfig
 from infra.render.aws.iam import pod_identity_trust_policy
 from infra.render.gateway import bedrock_invoke_policy, gateway_secret_names, render_gateway_objects
@@ -44,7 +45,7 @@ class LlmGateway(pulumi.ComponentResource):
     endpoint: pulumi.Output[str]
 
     def __init__(self, name: str, args: LlmGatewayArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("llm-platform:gateway:LlmGateway", name, None, opts)
+        super().__init__(component_types.LLM_GATEWAY, name, None, opts)
         platform = args.platform
         proxy_prerequisites = list(args.depends_on)
         identity = self._bedrock_identity(name, args)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pulumi
 
+from infra.catalog import component_types
 from infra.catalog.vllm import VLLM_PORT
 from infra.config import PlatformConfig, ResolvedModel
 from infra.render import model_autoscaling, model_monitoring, model_network, model_workload
@@ -33,7 +34,7 @@ class ModelRelease(pulumi.ComponentResource):
     endpoint: pulumi.Output[str]
 
     def __init__(self, name: str, args: ModelReleaseArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("llm-platform:serving:ModelRelease", name, None, opts)
+        super().__init__(component_types.MODEL_RELEASE, name, None, opts)
         platform, model = args.platform, args.model
         first = list(args.depends_on)
 

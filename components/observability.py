@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pulumi
 
+from infra.catalog import component_types
 from infra.config import PlatformConfig
 from infra.render.observability.dashboard import DASHBOARD_UID
 from infra.render.observability.objects import render_observability
@@ -29,7 +30,7 @@ class Observability(pulumi.ComponentResource):
     dashboard_uid: pulumi.Output[str]
 
     def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("llm-platform:observability:Observability", name, None, opts)
+        super().__init__(component_types.OBSERVABILITY, name, None, opts)
         child = pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on))
         for suffix, obj in render_observability(args.platform).items():
             register(f"{name}-{suffix}", obj, child)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pulumi
 
+from infra.catalog import component_types
 from infra.config import PlatformConfig
 from infra.render import serving_namespace as render
 
@@ -25,7 +26,7 @@ class ServingNamespace(pulumi.ComponentResource):
     mounted_by_models: tuple[pulumi.CustomResource, ...]  # the weight tools, and the weights claim (S3 Files)
 
     def __init__(self, name: str, args: ServingNamespaceArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("llm-platform:serving:ServingNamespace", name, None, opts)
+        super().__init__(component_types.SERVING_NAMESPACE, name, None, opts)
         platform = args.platform
         ns = register(f"{name}-namespace", render.render_namespace(platform), pulumi.ResourceOptions(parent=self))
         inside = pulumi.ResourceOptions(parent=self, depends_on=[ns])

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pulumi
 
+from infra.catalog import component_types
 from infra.config import PlatformConfig
 from infra.render.weight_preload import render_preload_job
 from infra.render.weight_store import WeightRef
@@ -26,7 +27,7 @@ class WeightPreloadArgs:
 
 class WeightPreload(pulumi.ComponentResource):
     def __init__(self, name: str, args: WeightPreloadArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("llm-platform:weights:WeightPreload", name, None, opts)
+        super().__init__(component_types.WEIGHT_PRELOAD, name, None, opts)
         job = render_preload_job(args.platform, args.stack, args.weights, args.weights_gib, args.hf_token_secret_arn)
         deadline_minutes = job["spec"]["activeDeadlineSeconds"] // 60 + 5
         self.job = register(

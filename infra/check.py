@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import ConfigError, PlatformConfig
+from .cost import estimate
 from .stack_file import StackFile, load_stack, report_config_error
 
 SUMMARY = "{mandatory} mandatory, {advisory} advisory violations across {rules} rules; {resources} resources checked"
@@ -63,15 +64,6 @@ class CheckResult:
 # ---- facts for the stack rules ------------------------------------------------------------------
 
 
-def cost_estimate(platform: PlatformConfig, stack: str):
-    """infra.cost.estimate(platform, stack), or None while that module is not there."""
-    try:
-        from . import cost
-    except ImportError:
-        return None
-    return cost.estimate(platform, stack)
-
-
 def policy_config(platform: PlatformConfig, stack: str) -> dict[str, dict[str, Any]]:
     """Per-rule policy config (the `--policy-pack-config` file's shape: rule name -> properties)."""
     budget: dict[str, Any] = {
@@ -79,13 +71,12 @@ def policy_config(platform: PlatformConfig, stack: str) -> dict[str, dict[str, A
         "clusterName": platform.cluster.name,
         "monthlyUsd": platform.budget.monthly_usd if platform.budget else None,
     }
-    estimate = cost_estimate(platform, stack)
-    if estimate is not None:
-        budget |= {
-            "estimatedMonthlyUsd": round(float(estimate.monthly_max_usd), 2),
-            "estimatedMonthlyMinUsd": round(float(estimate.monthly_min_usd), 2),
-            "complete": bool(estimate.complete),
-        }
+    cost = estimate(platform, stack)
+    budget |= {
+        "estimatedMonthlyUsd": round(float(cost.monthly_max_usd), 2),
+        "estimatedMonthlyMinUsd": round(float(cost.monthly_min_usd), 2),
+        "complete": bool(cost.complete),
+    }
     architectures = {
         m.repository: m.architecture.model_dump(by_alias=True) for m in platform.models if m.architecture is not None
     }

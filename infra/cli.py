@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return check_main(args)
     if args.command == "diff":
-        from .diff import main as diff_main
+        from .diff.command import main as diff_main
 
         return diff_main(args)
     return plan_command(args)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from infra.catalog import component_types
 from infra.catalog.eks_addons import ADDONS
 from infra.config import PlatformConfig
 from infra.render.aws import cluster as render
@@ -33,7 +34,7 @@ class Cluster(pulumi.ComponentResource):
     ebs_csi_driver: aws.eks.Addon
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("llm-platform:aws:Cluster", name, None, opts)
+        super().__init__(component_types.CLUSTER, name, None, opts)
         cfg = args.platform.cluster
         child = pulumi.ResourceOptions(parent=self)
         tags = {"llm-platform:stack": args.stack, "llm-platform:cluster": cfg.name}

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from infra.catalog import component_types
 from infra.catalog.platform_versions import DCGM_EXPORTER, NVIDIA_DEVICE_PLUGIN, HelmChart
 from infra.config.gpu_pools import GpuPoolConfig
 from infra.render.aws import gpu_pool as render
@@ -30,7 +31,7 @@ class GpuNodeSoftware(pulumi.ComponentResource):
     dcgm_exporter: k8s.helm.v3.Release
 
     def __init__(self, name: str, args: GpuNodeSoftwareArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("llm-platform:aws:GpuNodeSoftware", name, None, opts)
+        super().__init__(component_types.GPU_NODE_SOFTWARE, name, None, opts)
         on_cluster = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=list(args.depends_on))
 
         def release(suffix: str, chart: HelmChart, values: dict) -> k8s.helm.v3.Release:

@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from infra.catalog import component_types
 from infra.catalog.platform_versions import ami_alias
 from infra.config.gpu_pools import GpuPoolConfig
 from infra.render.aws import gpu_pool as render
@@ -37,7 +38,7 @@ class GpuPool(pulumi.ComponentResource):
     node_group: aws.eks.NodeGroup | None
 
     def __init__(self, name: str, args: GpuPoolArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("llm-platform:aws:GpuPool", name, None, opts)
+        super().__init__(component_types.GPU_POOL, name, None, opts)
         pool = args.pool
         self.provisioner = pool.provisioner
         self.node_pool = None

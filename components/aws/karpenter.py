@@ -12,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from infra.catalog import component_types
 from infra.catalog.platform_versions import KARPENTER, KARPENTER_CRD, check_karpenter_supports
 from infra.render.aws import karpenter as render
 
@@ -37,7 +38,7 @@ class Karpenter(pulumi.ComponentResource):
     release: k8s.helm.v3.Release
 
     def __init__(self, name: str, args: KarpenterArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("llm-platform:aws:Karpenter", name, None, opts)
+        super().__init__(component_types.KARPENTER, name, None, opts)
         if args.kubernetes_version is not None:
             check_karpenter_supports(args.kubernetes_version)
         child = pulumi.ResourceOptions(parent=self)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from infra.catalog import component_types
 from infra.config.cluster import NetworkConfig
 from infra.render.aws import network as render
 
@@ -30,7 +31,7 @@ class Network(pulumi.ComponentResource):
     public_subnet_ids: pulumi.Output[list[str]]
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("llm-platform:aws:Network", name, None, opts)
+        super().__init__(component_types.NETWORK, name, None, opts)
         config = args.config
         if config.existing_vpc_id is not None:
             self.vpc_id = pulumi.Output.from_input(config.existing_vpc_id)

@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from infra.catalog import component_types
 from infra.config import PlatformConfig
 from infra.render.aws import weight_store as render
 from infra.render.weight_preload import SERVICE_ACCOUNT as PRELOAD_SERVICE_ACCOUNT
@@ -55,7 +56,7 @@ class WeightStore(pulumi.ComponentResource):
     hf_token_secret_arn: str | None  # what the preload Jobs read the Hugging Face token from
 
     def __init__(self, name: str, args: WeightStoreArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("llm-platform:aws:WeightStore", name, None, opts)
+        super().__init__(component_types.WEIGHT_STORE, name, None, opts)
         platform = args.platform
         weights = platform.weights
         child = pulumi.ResourceOptions(parent=self)

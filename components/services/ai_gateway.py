@@ -12,6 +12,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from infra.catalog import component_types
 from infra.catalog.platform_versions import AI_GATEWAY_CHART, AI_GATEWAY_CRDS_CHART
 from infra.config import PlatformConfig
 from infra.render.services import ai_gateway as render
@@ -35,7 +36,7 @@ class AiGateway(pulumi.ComponentResource):
     release: k8s.helm.v3.Release
 
     def __init__(self, name: str, args: AiGatewayArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("llm-platform:services:AiGateway", name, None, opts)
+        super().__init__(component_types.AI_GATEWAY, name, None, opts)
         platform = args.platform
         self.namespace = namespace(name, render.render_namespace(), self, args.k8s_provider, args.depends_on)
         self.crds = release(f"{name}-crds", render.CRDS_RELEASE_NAME, AI_GATEWAY_CRDS_CHART, render.NAMESPACE, {},

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from infra.catalog import component_types
 from infra.catalog.platform_versions import ENVOY_GATEWAY_CHART
 from infra.config import PlatformConfig
 from infra.render.services import envoy_gateway as render
@@ -33,7 +34,7 @@ class EnvoyGateway(pulumi.ComponentResource):
     release: k8s.helm.v3.Release
 
     def __init__(self, name: str, args: EnvoyGatewayArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("llm-platform:services:EnvoyGateway", name, None, opts)
+        super().__init__(component_types.ENVOY_GATEWAY, name, None, opts)
         self.namespace = namespace(name, render.render_namespace(), self, args.k8s_provider, args.depends_on)
         inside = on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace])
         self.redis = tuple(

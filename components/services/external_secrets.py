@@ -12,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from infra.catalog import component_types
 from infra.catalog.platform_versions import EXTERNAL_SECRETS_CHART
 from infra.config import PlatformConfig
 from infra.render.services import external_secrets as render
@@ -43,7 +44,7 @@ class ExternalSecrets(pulumi.ComponentResource):
     role_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: ExternalSecretsArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("llm-platform:services:ExternalSecrets", name, None, opts)
+        super().__init__(component_types.EXTERNAL_SECRETS, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags)
         for arn in args.secret_arns:  # known ARNs are checked now; the others when they resolve

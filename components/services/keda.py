@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from infra.catalog import component_types
 from infra.catalog.platform_versions import KEDA_CHART
 from infra.config import PlatformConfig
 from infra.render.services import keda as render
@@ -26,7 +27,7 @@ class Keda(pulumi.ComponentResource):
     release: k8s.helm.v3.Release
 
     def __init__(self, name: str, args: KedaArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("llm-platform:services:Keda", name, None, opts)
+        super().__init__(component_types.KEDA, name, None, opts)
         self.namespace = namespace(name, render.render_namespace(), self, args.k8s_provider, args.depends_on)
         self.release = release(f"{name}-release", render.RELEASE_NAME, KEDA_CHART, render.NAMESPACE,
                                render.chart_values(args.platform),

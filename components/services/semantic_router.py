@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from infra.catalog import component_types
 from infra.catalog.platform_versions import SEMANTIC_ROUTER_CHART
 from infra.config import PlatformConfig
 from infra.render.services import semantic_router as render
@@ -31,7 +32,7 @@ class SemanticRouter(pulumi.ComponentResource):
     objects: tuple[pulumi.CustomResource, ...]
 
     def __init__(self, name: str, args: SemanticRouterArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("llm-platform:services:SemanticRouter", name, None, opts)
+        super().__init__(component_types.SEMANTIC_ROUTER, name, None, opts)
         self.namespace = namespace(name, render.render_namespace(), self, args.k8s_provider, args.depends_on)
         # The first start downloads the classifiers (the chart's startup probe allows up to an hour).
         self.release = release(f"{name}-release", render.RELEASE_NAME, SEMANTIC_ROUTER_CHART, render.NAMESPACE,

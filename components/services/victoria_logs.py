@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from infra.catalog import component_types
 from infra.catalog.platform_versions import VICTORIA_LOGS_SINGLE_CHART
 from infra.config import PlatformConfig
 from infra.render.services import victoria_logs as render
@@ -32,7 +33,7 @@ class VictoriaLogs(pulumi.ComponentResource):
     read_url: str
 
     def __init__(self, name: str, args: VictoriaLogsArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("llm-platform:services:VictoriaLogs", name, None, opts)
+        super().__init__(component_types.VICTORIA_LOGS, name, None, opts)
         platform = args.platform
         self.read_url = render.read_url(platform)
         self.namespace = namespace(name, render.render_namespace(platform), self, args.k8s_provider, args.depends_on)

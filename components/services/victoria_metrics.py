@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from infra.catalog import component_types
 from infra.catalog.platform_versions import VICTORIA_METRICS_K8S_STACK_CHART
 from infra.config import PlatformConfig
 from infra.render.services import victoria_metrics as render
@@ -32,7 +33,7 @@ class VictoriaMetricsStack(pulumi.ComponentResource):
     metrics_url: str
 
     def __init__(self, name: str, args: VictoriaMetricsStackArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("llm-platform:services:VictoriaMetricsStack", name, None, opts)
+        super().__init__(component_types.VICTORIA_METRICS_STACK, name, None, opts)
         platform = args.platform
         self.metrics_url = render.vmsingle_url(platform)
         if platform.observability.metrics_url != self.metrics_url:

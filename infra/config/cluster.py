@@ -147,11 +147,16 @@ class ClusterConfig(StackModel):
         return value
 
 
+MIN_VPC_PREFIX = 16  # the largest VPC AWS allows
+MAX_VPC_PREFIX = 20  # smaller VPCs leave private subnets too small for GPU nodes and their pods
+MAX_ZONES = 6  # the subnet layout gives zones eighths 0..5 of the VPC (infra/render/aws/network.py)
+
+
 class NetworkConfig(StackModel):
     """The VPC: created over N availability zones, or an existing one given by id."""
 
     vpc_cidr: Cidr = "10.40.0.0/16"
-    availability_zones: int = Field(default=3, ge=2, le=6)
+    availability_zones: int = Field(default=3, ge=2, le=MAX_ZONES)
     high_availability_nat: bool = Field(default=False, description="one NAT gateway per AZ instead of one")
     existing_vpc_id: str | None = None
     existing_private_subnet_ids: list[str] = Field(default_factory=list)
@@ -160,8 +165,10 @@ class NetworkConfig(StackModel):
     @classmethod
     def _vpc_size(cls, value: str) -> str:
         network = ipaddress.ip_network(value)
-        if network.version != 4 or not 16 <= network.prefixlen <= 20:
-            raise ValueError(f"{value!r} cannot hold the subnets; allowed: an IPv4 block from /16 to /20")
+        if network.version != 4 or not MIN_VPC_PREFIX <= network.prefixlen <= MAX_VPC_PREFIX:
+            raise ValueError(f"{value!r} cannot hold the subnets; allowed: an IPv4 block from /{MIN_VPC_PREFIX} "
+                             f"(the largest VPC AWS allows) to /{MAX_VPC_PREFIX} (smaller leaves too few addresses "
+                             "per zone for GPU nodes and their pods)")
         return value
 
     @model_validator(mode="after")

@@ -8,6 +8,8 @@ from ..config import ResolvedModel
 PART_OF = "llm-platform"
 GPU_POOL_LABEL = "llm-platform.io/gpu-pool"  # set on GPU nodes by the pool (NodePool or node group)
 MODEL_LABEL = "llm-platform.io/model"
+# On a model's Deployment and pods and on a preload Job: the `repository@revision` sets they use.
+WEIGHTS_ANNOTATION = "llm-platform.io/weights"
 
 
 def model_selector(model: ResolvedModel) -> dict[str, str]:

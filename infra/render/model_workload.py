@@ -7,7 +7,7 @@ import json
 
 from ..catalog.vllm import VLLM_PORT
 from ..config import PlatformConfig, ResolvedModel
-from .labels import GPU_POOL_LABEL, metadata, model_labels, model_selector
+from .labels import GPU_POOL_LABEL, WEIGHTS_ANNOTATION, metadata, model_labels, model_selector
 from ..startup_budget import PROBE_PERIOD_SECONDS
 from .vllm_args import ADAPTERS_PATH, vllm_args
 from .weight_store import WeightRef, location
@@ -164,7 +164,7 @@ def render_deployment(platform: PlatformConfig, stack: str, model: ResolvedModel
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": metadata(model.name, platform.serving.namespace, labels, {"llm-platform.io/weights": weights_key}),
+        "metadata": metadata(model.name, platform.serving.namespace, labels, {WEIGHTS_ANNOTATION: weights_key}),
         "spec": {
             # No replicas: KEDA owns the count. A surge replica comes up before an old one leaves,
             # so a model swap never drops capacity (the pool keeps one replica's GPUs free for it).
@@ -174,7 +174,7 @@ def render_deployment(platform: PlatformConfig, stack: str, model: ResolvedModel
             "progressDeadlineSeconds": budget + 900,
             "template": {
                 "metadata": {"labels": labels, "annotations": {
-                    "llm-platform.io/weights": weights_key,
+                    WEIGHTS_ANNOTATION: weights_key,
                     "llm-platform.io/tools-digest": tools_digest,  # a new wait script rolls the pods
                     # Karpenter never disrupts a node voluntarily (consolidation, drift) while a
                     # replica runs on it, so no replica is evicted while it loads or serves. GPU nodes

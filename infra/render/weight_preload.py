@@ -12,7 +12,7 @@ from __future__ import annotations
 import shlex
 
 from ..config import PlatformConfig
-from .labels import metadata, preload_labels
+from .labels import WEIGHTS_ANNOTATION, metadata, preload_labels
 from .model_workload import RESTRICTED_CONTAINER, TOOLS_CONFIGMAP, TOOLS_PATH, UID
 from ..startup_budget import preload_deadline_seconds
 from .weight_store import WeightRef, location
@@ -64,7 +64,7 @@ def render_preload_job(platform: PlatformConfig, stack: str, ref: WeightRef, wei
         mounts.append({"name": "weights", "mountPath": "/models"})
         volumes.append({"name": "weights", "persistentVolumeClaim": {"claimName": platform.weights.volume_claim_name}})
     labels = preload_labels()
-    annotations = {"llm-platform.io/weights": ref.key}
+    annotations = {WEIGHTS_ANNOTATION: ref.key}
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",

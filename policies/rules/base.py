@@ -22,6 +22,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pulumi_policy.proxy import UnknownValueError  # a value unknown during preview
+
 Enforcement = Literal["mandatory", "advisory"]
 Kind = Literal["resource", "stack"]
 ResourceCheck = Callable[[str, Mapping[str, Any], str], list[str]]
@@ -30,11 +32,6 @@ StackCheck = Callable[[Sequence["ResourceView"], Mapping[str, Any]], list[StackV
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
-try:  # the proxy's error when a value is unknown during preview; rules also run without pulumi_policy
-    from pulumi_policy.proxy import UnknownValueError
-except ImportError:  # pragma: no cover - pulumi_policy is a dependency of the project
-    class UnknownValueError(Exception):  # type: ignore[no-redef]
-        pass
 
 
 @dataclass(frozen=True)

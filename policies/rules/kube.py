@@ -17,7 +17,6 @@ from infra.render.labels import GPU_POOL_LABEL, MODEL_LABEL
 
 from .base import ResourceView, as_int, get, is_list, mappings
 
-WEIGHTS_ANNOTATION = "llm-platform.io/weights"
 COMMIT = re.compile(r"^[0-9a-f]{40}$")
 _COMMIT_SEGMENT = re.compile(r"(?:^|/)([0-9a-f]{40})(?:/|$)")
 

@@ -16,12 +16,11 @@ from infra.catalog.gpus import GPU_TYPES
 from infra.catalog.models import ModelArchitecture, catalog_model
 from infra.catalog.vllm import KV_CACHE_DTYPE_BYTES, QUANTIZATION
 from infra.render.aws.gpu_pool import GPU_RESOURCE
-from infra.render.labels import GPU_POOL_LABEL
+from infra.render.labels import GPU_POOL_LABEL, WEIGHTS_ANNOTATION
 from infra.sizing import FitInput, explain_misfit, fit, tensor_parallel_problem
 
 from .base import ResourceView, Rule, StackViolation, as_int, get, mappings
 from .kube import (
-    WEIGHTS_ANNOTATION,
     annotation,
     containers,
     env_value,

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from infra.catalog import component_types
+
 from .base import (
     ResourceView,
     Rule,
@@ -29,7 +31,6 @@ PUBLIC_ACCESS_BLOCK = ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
 POLICY = ("aws:s3/bucketPolicy:BucketPolicy",)
 ACL = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
 VERSIONING = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
-WEIGHT_STORE_COMPONENT = "llm-platform:aws:WeightStore"
 _PUBLIC_ACLS = ("public-read", "public-read-write", "authenticated-read")
 _BLOCKS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
@@ -136,7 +137,7 @@ def check_tls_only(resources: Sequence[ResourceView], config: Mapping[str, Any])
 
 
 def _is_weight_bucket(bucket: ResourceView) -> bool:
-    return WEIGHT_STORE_COMPONENT in type_chain(bucket.urn)[:-1]
+    return component_types.WEIGHT_STORE in type_chain(bucket.urn)[:-1]
 
 
 def check_retained(resources: Sequence[ResourceView], config: Mapping[str, Any]) -> list[StackViolation]:

@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from infra.config.serving import check_pinned_image
+from infra.render.labels import WEIGHTS_ANNOTATION
 
 from .base import Rule, get, is_list, mappings
 from .kube import (
     COMMIT,
-    WEIGHTS_ANNOTATION,
     annotation,
     commit_in_path,
     containers,

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import helm_python as helm
 import yaml
@@ -92,6 +92,22 @@ def _render(chart_ref: str, version: str, name: str, namespace: str, values_json
     with chart(chart_ref, version) as loaded:
         raw = _native.call_string("helm_render", loaded._raw(), values_json, json.dumps(opts))
     return tuple(sorted(json.loads(raw).items()))
+
+
+def render_uncached(release: Release, kubernetes_version: str, api_versions: tuple[str, ...] = ()) -> dict[str, str]:
+    """A render of its own (templates that generate certificates come out different each time)."""
+    return dict(_render.__wrapped__(release.chart_ref, release.version, release.name, release.namespace,
+                                    json.dumps(release.values, sort_keys=True), f"v{kubernetes_version}.0",
+                                    tuple(sorted(api_versions))))
+
+
+# PEM certificates and keys, base64-encoded or not, as charts' genCA/genSignedCert produce them anew on
+# every render; masked so two renders of the same values compare equal.
+_GENERATED = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/]{40,}={0,2}|-----BEGIN [A-Z ]+-----[^-]+-----END [A-Z ]+-----")
+
+
+def comparable(manifests: dict[str, str]) -> dict[str, str]:
+    return {path: _GENERATED.sub("<generated>", text) for path, text in manifests.items()}
 
 
 def render(release: Release, kubernetes_version: str, api_versions: tuple[str, ...] = (),

@@ -53,7 +53,7 @@ def test_policy_config_carries_the_budget_and_the_estimate(monkeypatch):
     import infra.check
 
     platform = stack_config(load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml"))
-    monkeypatch.setattr(infra.check, "cost_estimate", lambda p, s: FakeEstimate(700.123, 3100.456, False))
+    monkeypatch.setattr(infra.check, "estimate", lambda p, s: FakeEstimate(700.123, 3100.456, False))
     config = policy_config(platform, "dev")
     assert config["budget-within-limit"] == {"stack": "dev", "clusterName": "llm-dev", "monthlyUsd": 2500.0,
                                              "estimatedMonthlyUsd": 3100.46, "estimatedMonthlyMinUsd": 700.12,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import json
+from pathlib import Path
 
 import pytest
 
-from infra.catalog.vllm import vllm_cli
+from infra.catalog.vllm import MANAGED_FLAGS, vllm_cli
+from infra.render import vllm_args as vllm_args_module
 from infra.render.vllm_args import vllm_args
 
 from .conftest import (
@@ -236,3 +239,25 @@ def test_engine_args_after_streamer_and_lora_flags():
 
 def test_every_arg_is_a_string(any_variant: Variant):
     assert all(isinstance(a, str) and a for a in args_of(any_variant))
+
+
+def _flag_literals() -> set[str]:
+    """Every `--flag` string the renderer's source can emit, whichever branch a stack takes."""
+    tree = ast.parse(Path(vllm_args_module.__file__).read_text())
+    return {n.value.split("=", 1)[0] for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.startswith("--")}
+
+
+def test_every_flag_the_renderer_can_emit_is_one_the_config_manages():
+    """The config refuses managed flags in `engineArgs`; a flag the renderer sets that is not managed
+    could be set twice (once by the platform, once by the stack), and vLLM keeps the last."""
+    literals = _flag_literals()
+    assert {"--served-model-name", "--lora-modules", "--load-format"} <= literals  # the scan sees the source
+    assert literals <= MANAGED_FLAGS.keys(), sorted(literals - MANAGED_FLAGS.keys())
+
+
+def test_every_flag_rendered_for_a_model_is_managed(any_variant):
+    args = args_of(any_variant)
+    rendered = args[: len(args) - len(any_variant.model.config.engine_args)]
+    flags = {a.split("=", 1)[0] for a in rendered if a.startswith("-")}
+    assert flags and flags <= MANAGED_FLAGS.keys(), sorted(flags - MANAGED_FLAGS.keys())

@@ -22,9 +22,6 @@ from ...config.cluster import NetworkConfig
 
 Tier = Literal["public", "private"]
 
-MIN_VPC_PREFIX = 16  # the largest VPC AWS allows
-MAX_VPC_PREFIX = 20  # smaller VPCs leave private subnets too small for GPU nodes and their pods
-MAX_ZONES = 6  # private subnets use eighths 0..5 (NetworkConfig allows up to 6 zones)
 PRIVATE_NEW_BITS = 3  # the VPC in eighths
 PUBLIC_NEW_BITS = 3  # the public eighth in eighths again
 STACK_TAG = "llm-platform:stack"
@@ -51,30 +48,12 @@ class SubnetSpec:
 def subnet_plan(vpc_cidr: str, zones: list[str]) -> list[SubnetSpec]:
     """Per zone, a private then a public subnet (in zone order), all inside `vpc_cidr`, none overlapping.
 
-    Raises ValueError for a VPC CIDR that is not IPv4, larger than AWS allows or too small to give
-    each zone usable subnets, and for a zone list that is empty, too long or repeats a zone.
+    `vpc_cidr` and the zone count are NetworkConfig's (validated there: an IPv4 /16 to /20, 2 to
+    MAX_ZONES zones); the zones are the region's (choose_zones), so a repeat is the caller's bug.
     """
-    try:
-        vpc = ipaddress.IPv4Network(vpc_cidr, strict=True)
-    except ValueError as exc:
-        raise ValueError(f"VPC CIDR {vpc_cidr!r} is not an IPv4 CIDR block ({exc})") from None
-    if not zones:
-        raise ValueError("a network needs at least one availability zone")
+    vpc = ipaddress.IPv4Network(vpc_cidr, strict=True)
     if len(set(zones)) != len(zones):
         raise ValueError(f"availability zones repeat: {', '.join(zones)}")
-    if len(zones) > MAX_ZONES:
-        raise ValueError(f"{len(zones)} availability zones asked for; allowed: at most {MAX_ZONES}")
-    if vpc.prefixlen < MIN_VPC_PREFIX:
-        raise ValueError(f"VPC CIDR {vpc_cidr} is larger than AWS allows; allowed: /{MIN_VPC_PREFIX} to "
-                         f"/{MAX_VPC_PREFIX}")
-    if vpc.prefixlen > MAX_VPC_PREFIX:
-        private_prefix = vpc.prefixlen + PRIVATE_NEW_BITS
-        raise ValueError(
-            f"VPC CIDR {vpc_cidr} is too small for {len(zones)} availability zones: each zone's private "
-            f"subnet would be a /{private_prefix} ({2 ** (32 - private_prefix)} addresses), too few for GPU "
-            f"nodes and their pods; allowed: a /{MIN_VPC_PREFIX} to /{MAX_VPC_PREFIX} VPC "
-            f"(a /{MAX_VPC_PREFIX} gives /{MAX_VPC_PREFIX + PRIVATE_NEW_BITS} private subnets)"
-        )
     eighths = list(vpc.subnets(prefixlen_diff=PRIVATE_NEW_BITS))
     public_blocks = list(eighths[-1].subnets(prefixlen_diff=PUBLIC_NEW_BITS))
     plan: list[SubnetSpec] = []

@@ -71,26 +71,9 @@ def test_subnets_are_inside_the_vpc_and_disjoint(vpc_cidr: str, zone_count: int)
     assert min(n.num_addresses for n in private) >= 512 and min(n.num_addresses for n in public) >= 64
 
 
-@pytest.mark.parametrize("vpc_cidr", ["10.40.0.0/21", "10.40.0.0/24", "10.40.0.0/28"])
-def test_too_small_a_vpc_is_refused_with_the_allowed_range(vpc_cidr: str):
-    with pytest.raises(ValueError, match=r"too small for 3 availability zones.*allowed: a /16 to /20 VPC"):
-        subnet_plan(vpc_cidr, ZONES[:3])
-
-
-@pytest.mark.parametrize(
-    ("vpc_cidr", "zones", "message"),
-    [
-        ("10.0.0.0/8", ZONES[:2], "larger than AWS allows"),
-        ("10.40.0.1/16", ZONES[:2], "not an IPv4 CIDR block"),
-        ("fd00::/56", ZONES[:2], "not an IPv4 CIDR block"),
-        ("10.40.0.0/16", [], "at least one availability zone"),
-        ("10.40.0.0/16", ["us-east-1a", "us-east-1a"], "repeat"),
-        ("10.40.0.0/16", ZONES + ["us-east-1g"], "at most 6"),
-    ],
-)
-def test_bad_inputs_are_refused(vpc_cidr: str, zones: list[str], message: str):
-    with pytest.raises(ValueError, match=message):
-        subnet_plan(vpc_cidr, zones)
+def test_repeated_zones_are_refused():
+    with pytest.raises(ValueError, match="repeat"):
+        subnet_plan("10.40.0.0/16", ["us-east-1a", "us-east-1a"])
 
 
 def test_private_subnets_are_for_internal_load_balancers_and_karpenter():
