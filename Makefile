@@ -48,7 +48,7 @@ test: $(STAMP)
 golden: $(STAMP)
 	@$(PY) -m tests.golden
 
-## Plan time and peak memory for generated stacks of 1, 10 and 50 models
+## Plan time, resources per second and peak memory for generated stacks of 1, 10, 50, 100 and 200 models
 bench: $(STAMP)
 	@$(PY) -m infra bench
 

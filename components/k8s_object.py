@@ -61,6 +61,7 @@ def built_in_groups() -> frozenset[tuple[str, str]]:
     return frozenset((api.rpartition("/")[0], kind) for api, kind in typed_kinds())
 
 
+@cache
 def typed_class(api_version: str, kind: str) -> type[pulumi.CustomResource] | None:
     found = typed_kinds().get((api_version, kind))
     if found is None:

@@ -3,9 +3,9 @@
 For each model count N a valid stack file `Pulumi.bench-<N>.yaml` is generated in a temporary
 directory: N catalog models spread over L4, L40S and H100 pools, some sharing one
 repository@revision (one copy, one preload Job), most with their own. Each stack is planned by
-`python -m infra plan --stack-file ... --no-manifests --quiet` in its own process, so the numbers
-are those of the real offline plan (the whole Pulumi program under mocks plus schema validation,
-interpreter start-up and imports included) and the peak memory is that one run's.
+`python -m infra plan --stack-file ... --out <tmp> --quiet` in its own process, so the numbers are
+those of the real offline plan (the whole Pulumi program under mocks, schema validation and every
+manifest written, interpreter start-up and imports included) and the peak memory is that one run's.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ import yaml
 
 from .stack_file import REPO_ROOT, load_stack_file, platform_config
 
-DEFAULT_COUNTS = (1, 10, 50)
-TARGET_MODELS = 50
-TARGET_SECONDS = 15.0
+DEFAULT_COUNTS = (1, 10, 50, 100, 200)
+TARGET_MODELS = 200
+TARGET_SECONDS = 10.0
 MODELS_PER_POOL = 64  # a pool holds at most this many bench models, so gpuLimit stays far below 1024
 
 _SUMMARY = re.compile(r"^(?P<stack>\S+): (?P<resources>\d+) resources, (?P<objects>\d+) Kubernetes objects, "
@@ -140,13 +140,19 @@ class Result:
     output: str
 
     @property
+    def per_second(self) -> float | None:
+        return self.resources / self.seconds if self.resources is not None and self.seconds > 0 else None
+
+    @property
     def ok(self) -> bool:
         return self.returncode == 0 and self.resources is not None
 
 
 def run_plan(path: Path) -> tuple[float, float, int, str]:
-    """Plan one stack file in a child process: (wall seconds, child peak RSS MiB, exit code, output)."""
-    cmd = [sys.executable, "-m", "infra", "plan", "--stack-file", str(path), "--no-manifests", "--quiet"]
+    """Plan one stack file in a child process, manifests written next to it: (wall seconds, child peak
+    RSS MiB, exit code, output)."""
+    cmd = [sys.executable, "-m", "infra", "plan", "--stack-file", str(path), "--out", str(path.parent / "out"),
+           "--quiet"]
     with tempfile.TemporaryFile() as out:  # a file, not a pipe: the child can never block on a full pipe
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT)
@@ -175,16 +181,17 @@ def main(counts: Sequence[int] | None = None) -> int:
     if any(n < 1 for n in counts):
         print(f"error: model counts must be positive, not {','.join(map(str, counts))}", file=sys.stderr)
         return 2
-    print(f"Offline plan (python -m infra plan --no-manifests --quiet, one process per stack) on {sys.platform}, "
-          f"Python {sys.version.split()[0]}")
-    print(f"{'MODELS':>6}  {'RESOURCES':>9}  {'WALL (s)':>8}  {'PEAK RSS (MiB)':>14}")
+    print(f"Offline plan with manifests (python -m infra plan --quiet, one process per stack) on {sys.platform}, "
+          f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU(s)")
+    print(f"{'MODELS':>6}  {'RESOURCES':>9}  {'WALL (s)':>8}  {'RESOURCES/s':>11}  {'PEAK RSS (MiB)':>14}")
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="llm-platform-bench-") as tmp:
         for n in counts:
             r = bench(n, Path(tmp))
             results.append(r)
             resources = str(r.resources) if r.resources is not None else "-"
-            print(f"{r.models:>6}  {resources:>9}  {r.seconds:>8.2f}  {r.peak_rss_mib:>14.1f}", flush=True)
+            rate = f"{r.per_second:.0f}" if r.per_second is not None else "-"
+            print(f"{r.models:>6}  {resources:>9}  {r.seconds:>8.2f}  {rate:>11}  {r.peak_rss_mib:>14.1f}", flush=True)
             if not r.ok:
                 print(f"  plan of {r.models} model(s) failed (exit {r.returncode}):", file=sys.stderr)
                 for line in r.output.strip().splitlines()[-20:]:

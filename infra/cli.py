@@ -32,8 +32,8 @@ def parser() -> argparse.ArgumentParser:
     _stack_args(diff)
     diff.add_argument("--base", required=True, help="git ref (e.g. origin/main) or a stack file to compare against")
     diff.add_argument("--markdown", action="store_true", help="print a pull-request comment")
-    bench = sub.add_parser("bench", help="plan time and peak memory for generated stacks of 1, 10 and 50 models")
-    bench.add_argument("--models", default="1,10,50", help="comma-separated model counts")
+    bench = sub.add_parser("bench", help="plan time and peak memory for generated stacks of 1 to 200 models")
+    bench.add_argument("--models", default="1,10,50,100,200", help="comma-separated model counts")
     return p
 
 

@@ -63,3 +63,25 @@ def copied_plan(stack: str):
 def any_reference_plan(request):
     """Each reference stack's plan in turn."""
     return reference_plan(request.param)
+
+
+SWAPPED_MODEL, SWAPPED_REVISION = "qwen3-8b", "0" * 40
+_swapped: dict = {}
+
+
+def swapped_revision_plan(tmp_root: Path):
+    """prod with one model (SWAPPED_MODEL) at another revision: the plan the revision-swap tests of
+    the plan, the diff and the AWS layer compare with prod, run once per session (do not mutate it)."""
+    if "plan" not in _swapped:
+        import yaml
+
+        from infra.plan.runner import run_plan
+
+        doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())
+        next(m for m in doc["config"]["llm-platform:models"] if m["name"] == SWAPPED_MODEL)["revision"] = SWAPPED_REVISION
+        path = tmp_root / "swapped" / "Pulumi.prod.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(doc))
+        _swapped["plan"] = run_plan(load_stack_file(path))
+    return _swapped["plan"]
+

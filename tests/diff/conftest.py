@@ -12,12 +12,12 @@ from infra.diff.compare import diff_plans
 from infra.plan.mocks import Registration
 from infra.plan.runner import Plan, run_plan
 from infra.stack_file import load_stack_file, stack_config
-from tests.conftest import ROOT, reference_plan
+from tests.conftest import ROOT, SWAPPED_MODEL, SWAPPED_REVISION, reference_plan, swapped_revision_plan
 
 PROD = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())
 URN = "urn:pulumi:prod::llm-platform::"
 OLD_PRELOAD = "preload-qwen3-8b-b968826d-93b36b"
-NEW_REVISION = "0" * 40
+NEW_REVISION = SWAPPED_REVISION
 
 
 def write_stack(folder: Path, mutate=None, doc=None) -> Path:
@@ -39,7 +39,7 @@ def model(config: dict, name: str) -> dict:
 
 
 def swap_revision(config: dict) -> None:
-    model(config, "qwen3-8b")["revision"] = NEW_REVISION
+    model(config, SWAPPED_MODEL)["revision"] = NEW_REVISION
 
 
 def add_model(config: dict, **overrides) -> None:
@@ -59,7 +59,7 @@ def plans(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("diff")
     return {
         "base": reference_plan("prod"),
-        "swap": plan_of(tmp / "swap", swap_revision),
+        "swap": swapped_revision_plan(tmp_path_factory.getbasetemp()),
         "add": plan_of(tmp / "add", add_model),
         "add-shared": plan_of(tmp / "add-shared", lambda c: add_model(
             c, name="qwen3-8b-large", repository="Qwen/Qwen3-8B", revision=model(c, "qwen3-8b")["revision"],

@@ -152,7 +152,7 @@ def test_existing_cluster_mode_skips_network_and_cluster_but_installs_the_rest(t
 
 
 def test_a_revision_swap_touches_no_aws_resource_and_no_other_model(tmp_path):
-    before = plan_of(tmp_path, "prod", name="before")
+    before = reference_plan("prod")
     after = plan_of(tmp_path, "prod", lambda c: next(m for m in c["llm-platform:models"] if m["name"] == "llama-70b")
                     .update(revision="1" * 40), name="after")
     old = {r.urn: r.inputs for r in before.resources}

@@ -11,10 +11,8 @@ import pytest
 import yaml
 
 from infra.cli import main
-from infra.plan.runner import run_plan
-from infra.stack_file import load_stack_file
 from infra.validation.k8s_schema import validate_object
-from tests.conftest import ROOT
+from tests.conftest import ROOT, reference_plan, swapped_revision_plan
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -77,23 +75,9 @@ def test_a_model_that_does_not_fit_fails_before_planning(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def _inputs_by_urn(path: Path) -> dict[str, dict]:
-    plan = run_plan(load_stack_file(path))
-    return {r.urn: r.inputs for r in plan.resources}
-
-
-def test_swapping_one_models_revision_touches_only_that_model(tmp_path):
-    doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())
-    base = tmp_path / "Pulumi.prod.yaml"
-    base.write_text(yaml.safe_dump(doc))
-    swapped_doc = yaml.safe_load(yaml.safe_dump(doc))
-    model = next(m for m in swapped_doc["config"]["llm-platform:models"] if m["name"] == "qwen3-8b")
-    model["revision"] = "0" * 40
-    swapped = tmp_path / "swap" / "Pulumi.prod.yaml"
-    swapped.parent.mkdir()
-    swapped.write_text(yaml.safe_dump(swapped_doc))
-
-    before, after = _inputs_by_urn(base), _inputs_by_urn(swapped)
+def test_swapping_one_models_revision_touches_only_that_model(tmp_path_factory):
+    before = {r.urn: r.inputs for r in reference_plan("prod").resources}
+    after = {r.urn: r.inputs for r in swapped_revision_plan(tmp_path_factory.getbasetemp()).resources}
     changed = {u for u in before.keys() & after.keys() if before[u] != after[u]}
     added, removed = after.keys() - before.keys(), before.keys() - after.keys()
 
