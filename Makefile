@@ -42,7 +42,7 @@ check: $(STAMP)
 
 ## Unit, schema, Helm-engine and end-to-end tests (all offline)
 test: $(STAMP)
-	@$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	@$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 ## Rewrite tests/golden/<stack>/ from the plans of the reference stacks (after an intended change; review the diff)
 golden: $(STAMP)

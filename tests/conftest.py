@@ -27,7 +27,7 @@ def fresh_event_loop():
 @pytest.fixture
 def pulumi_mocks():
     """Mocks for one test (preview=False so every output resolves); state is reset afterwards."""
-    stack = load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml")
+    stack = reference_stack_file("dev")
     mocks = PlanMocks()
     monitor = PlanMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project="llm-platform", stack="dev", preview=False, monitor=monitor)
@@ -38,6 +38,23 @@ def pulumi_mocks():
 
 
 REFERENCE_STACKS = ("dev", "prod")
+
+
+def reference_stack_file(stack: str = "dev"):
+    """A committed reference stack file as the Pulumi CLI reads it (a fresh copy: tests may edit values)."""
+    return load_stack_file(ROOT / "stacks" / f"Pulumi.{stack}.yaml")
+
+
+def reference_config(stack: str = "dev", **sections):
+    """The validated config of a reference stack, with top-level sections replaced as they would be
+    written in the stack file (`reference_config(weights={...})`); a ConfigError if that is invalid."""
+    import json
+
+    from infra.stack_file import platform_config
+
+    stack_file = reference_stack_file(stack)
+    values = dict(stack_file.values) | {f"{stack_file.project}:{k}": json.dumps(v) for k, v in sections.items()}
+    return platform_config(values, stack_file.display_path, stack_file.project)
 _reference_plans: dict = {}
 
 

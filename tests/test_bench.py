@@ -61,3 +61,9 @@ def test_summary_line_of_the_quiet_plan_is_parsed() -> None:
     line = "bench-50: 524 resources, 400 Kubernetes objects, 0 validation problem(s)\n"
     match = bench._SUMMARY.search(line)
     assert match is not None and match["resources"] == "524" and match["stack"] == "bench-50"
+
+
+def test_the_sdk_floor_is_measured_not_assumed() -> None:
+    from infra.bench import sdk_floor
+
+    assert 0 < sdk_floor(20) < 30

@@ -8,8 +8,7 @@ import pulumi
 import pytest
 
 from infra.program import run
-from infra.stack_file import load_stack_file
-from tests.conftest import ROOT
+from tests.conftest import reference_stack_file
 
 
 def test_run_reads_the_stack_config_the_engine_hands_it(pulumi_mocks):
@@ -24,7 +23,7 @@ def test_run_reads_the_stack_config_the_engine_hands_it(pulumi_mocks):
 
 
 def test_run_rejects_bad_config_before_registering_anything(pulumi_mocks):
-    values = dict(load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml").values)
+    values = dict(reference_stack_file("dev").values)
     models = json.loads(values["llm-platform:models"])
     models[0]["quantization"] = "int4"
     values["llm-platform:models"] = json.dumps(models)

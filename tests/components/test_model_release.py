@@ -8,13 +8,11 @@ from components.model_release import ModelRelease, ModelReleaseArgs
 from components.serving_namespace import ServingNamespace, ServingNamespaceArgs
 from components.weight_preload import WeightPreload, WeightPreloadArgs
 from infra.render.model_workload import weight_refs
-from infra.stack_file import load_stack_file, platform_config
-from tests.conftest import ROOT
+from tests.conftest import reference_config
 
 
 def dev_platform():
-    stack = load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml")
-    return platform_config(stack.values, "dev", "llm-platform")
+    return reference_config("dev")
 
 
 def register(construct):

@@ -9,13 +9,11 @@ import pulumi_kubernetes as k8s
 
 from components.observability import Observability, ObservabilityArgs
 from infra.render.observability.objects import render_observability
-from infra.stack_file import load_stack_file, platform_config
-from tests.conftest import ROOT
+from tests.conftest import reference_config
 
 
 def dev_platform():
-    stack = load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml")
-    return platform_config(stack.values, "dev", "llm-platform")
+    return reference_config("dev")
 
 
 def test_registers_scrapes_rules_and_dashboard_under_itself(pulumi_mocks):

@@ -11,8 +11,8 @@ import yaml
 from infra.diff.compare import diff_plans
 from infra.plan.mocks import Registration
 from infra.plan.runner import Plan, run_plan
-from infra.stack_file import load_stack_file, stack_config
-from tests.conftest import ROOT, SWAPPED_MODEL, SWAPPED_REVISION, reference_plan, swapped_revision_plan
+from infra.stack_file import load_stack_file
+from tests.conftest import ROOT, SWAPPED_MODEL, SWAPPED_REVISION, reference_config, reference_plan, reference_stack_file, swapped_revision_plan
 
 PROD = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())
 URN = "urn:pulumi:prod::llm-platform::"
@@ -75,7 +75,7 @@ def plans(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def platform():
-    return stack_config(load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml"))
+    return reference_config("dev")
 
 
 def reg(typ: str, name: str, inputs: dict, **options) -> Registration:
@@ -84,7 +84,7 @@ def reg(typ: str, name: str, inputs: dict, **options) -> Registration:
 
 
 def one_change(platform, old: Registration, new: Registration):
-    stack = load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml")
+    stack = reference_stack_file("dev")
     d = diff_plans(Plan(stack, platform, [old]), Plan(stack, platform, [new]), cost=False)
     (change,) = d.resources
     return change

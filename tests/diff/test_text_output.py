@@ -7,9 +7,8 @@ import copy
 from infra.diff.compare import diff_plans
 from infra.diff.text_output import render_text
 from infra.plan.runner import Plan
-from infra.stack_file import load_stack_file
-from tests.conftest import ROOT
 from tests.diff.conftest import one_change, reg
+from tests.conftest import reference_stack_file
 
 
 def test_long_values_keep_the_difference_visible(platform):
@@ -21,7 +20,7 @@ def test_long_values_keep_the_difference_visible(platform):
     cm2["data"]["k"] = long_new
     change = one_change(platform, reg(typ, "c", cm), reg(typ, "c", cm2))
     assert change.action == "replace" and change.replace_paths == ["data.k"]
-    stack = load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml")
+    stack = reference_stack_file("dev")
     before, after = Plan(stack, platform, [reg(typ, "c", cm)]), Plan(stack, platform, [reg(typ, "c", cm2)])
     text = render_text(diff_plans(before, after, cost=False))
     line = next(x for x in text.splitlines() if "data.k:" in x)

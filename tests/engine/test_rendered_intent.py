@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 import yaml
 
 from infra.catalog.semantic_router import CLASSIFIER_REPOSITORIES
@@ -13,9 +12,6 @@ from infra.render.services.semantic_router_config import classifier_paths
 from tests.conftest import REFERENCE_STACKS, reference_plan
 
 from .test_helm_releases import rendered
-
-# Every test here reads every release of both stacks rendered: one worker renders them once.
-pytestmark = pytest.mark.xdist_group("helm-rendered")
 
 RANDOM = "random:index/randomPassword:RandomPassword"
 

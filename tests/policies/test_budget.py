@@ -7,9 +7,8 @@ from dataclasses import dataclass
 import pytest
 
 from infra.check import policy_config
-from infra.stack_file import load_stack_file, stack_config
-from tests.conftest import ROOT
 from tests.policies.helpers import CLUSTER, messages, stack_violations, view
+from tests.conftest import reference_config
 
 FACTS = {"stack": "dev", "clusterName": "llm-dev", "monthlyUsd": 2500, "estimatedMonthlyUsd": 1800.0,
          "estimatedMonthlyMinUsd": 700.0, "complete": True}
@@ -52,7 +51,7 @@ class FakeEstimate:  # the interface of infra.cost.CostEstimate the policy confi
 def test_policy_config_carries_the_budget_and_the_estimate(monkeypatch):
     import infra.check
 
-    platform = stack_config(load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml"))
+    platform = reference_config("dev")
     monkeypatch.setattr(infra.check, "estimate", lambda p, s: FakeEstimate(700.123, 3100.456, False))
     config = policy_config(platform, "dev")
     assert config["budget-within-limit"] == {"stack": "dev", "clusterName": "llm-dev", "monthlyUsd": 2500.0,

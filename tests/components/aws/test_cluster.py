@@ -9,8 +9,7 @@ import pytest
 
 from components.aws.cluster import Cluster, ClusterArgs
 from infra.plan.mocks import ACCOUNT, DEPLOYER_ROLE
-from infra.stack_file import load_stack_file, platform_config
-from tests.conftest import ROOT
+from tests.conftest import reference_config, reference_stack_file
 
 VERSIONS = {"vpc-cni": "v1.0.0-eksbuild.1", "kube-proxy": "v1.34.0-eksbuild.1",
             "eks-pod-identity-agent": "v1.0.0-eksbuild.1", "coredns": "v1.0.0-eksbuild.1",
@@ -18,11 +17,8 @@ VERSIONS = {"vpc-cni": "v1.0.0-eksbuild.1", "kube-proxy": "v1.34.0-eksbuild.1",
 
 
 def platform(**cluster_overrides):
-    stack = load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml")
-    values = dict(stack.values)
-    cluster = json.loads(values["llm-platform:cluster"]) | cluster_overrides
-    values["llm-platform:cluster"] = json.dumps(cluster)
-    return platform_config(values, "dev", "llm-platform")
+    cluster = json.loads(reference_stack_file("dev").values["llm-platform:cluster"]) | cluster_overrides
+    return reference_config("dev", cluster=cluster)
 
 
 def build(monitor, cfg) -> dict:

@@ -12,8 +12,7 @@ import pytest
 
 from components.aws.weight_store import WeightStore, WeightStoreArgs, _subnet
 from infra.plan.mocks import PlanMonitor, Registration
-from infra.stack_file import load_stack_file, platform_config
-from tests.conftest import ROOT
+from tests.conftest import reference_config
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
@@ -24,10 +23,7 @@ QWEN = "models/Qwen/Qwen2.5-Coder-7B-Instruct/c03e6d358207e414f1eca0bb1891e29f1d
 
 def platform(**overrides):
     """The dev stack, with top-level sections replaced (values as in the stack file)."""
-    values = dict(load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml").values)
-    for key, value in overrides.items():
-        values[f"llm-platform:{key}"] = json.dumps(value)
-    return platform_config(values, "dev", "llm-platform")
+    return reference_config("dev", **overrides)
 
 
 def build(config, subnets=SUBNETS, with_provider=False) -> dict:

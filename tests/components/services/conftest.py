@@ -6,13 +6,12 @@ import pulumi
 import pytest
 
 from infra.plan.mocks import PlanMocks, PlanMonitor
-from infra.stack_file import load_stack_file
-from tests.conftest import ROOT
+from tests.conftest import reference_stack_file
 
 
 @pytest.fixture
 def services_mocks():
-    stack = load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml")
+    stack = reference_stack_file("dev")
     monitor = PlanMonitor(PlanMocks())
     pulumi.runtime.set_mocks(monitor.mocks, project="llm-platform", stack="dev", preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(stack.values, stack.secret_keys)

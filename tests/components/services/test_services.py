@@ -12,12 +12,11 @@ import pytest
 from components.services import PlatformServices, install_platform_services
 from infra.plan.mocks import ACCOUNT, HELM_RELEASE, REGION, SECRET_SIG
 from infra.render.services import ai_gateway, envoy_gateway, external_secrets, keda, victoria_logs, victoria_metrics
-from infra.stack_file import load_stack_file, platform_config
 from infra.validation.k8s_schema import validate_object
 from policies.rules import RULES
-from tests.conftest import ROOT
 
 from .conftest import generated
+from tests.conftest import reference_config
 
 CLUSTER = "llm-dev"
 ARN_A = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:platform/llm/api-keys-AbCdEf"
@@ -48,8 +47,7 @@ EXPECTED = {
 
 
 def platform():
-    stack = load_stack_file(ROOT / "stacks" / "Pulumi.dev.yaml")
-    return platform_config(stack.values, "stacks/Pulumi.dev.yaml", "llm-platform")
+    return reference_config("dev")
 
 
 def build(secret_arns=(ARN_A,), depends_on: bool = False) -> PlatformServices:
