@@ -62,7 +62,7 @@ def plan_command(args: argparse.Namespace) -> int:
         stack_file, platform = load_stack(args.stack, args.stack_file)
     except ConfigError as exc:
         return report_config_error(exc)
-    from .plan.output import write_json, write_manifests
+    from .plan.output import OutputError, write_json, write_manifests
     from .plan.runner import run_plan
     from .plan.report import render_text
     from .validation.k8s_schema import validate_objects
@@ -72,7 +72,11 @@ def plan_command(args: argparse.Namespace) -> int:
     manifests_dir = None
     if not args.no_manifests:
         root = args.out / plan.stack / "manifests"
-        write_manifests(plan, root)
+        try:
+            write_manifests(plan, root)
+        except OutputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         manifests_dir = str(root)
     if args.json:
         write_json(plan, validation, args.json)

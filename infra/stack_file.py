@@ -9,6 +9,7 @@ the offline plan feeds the program exactly what `pulumi up` would.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from pydantic import ValidationError
 
 from .config import ConfigError, PlatformConfig
 from .config.errors import format_path, from_validation_error
+from .stack_yaml import load_yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SECRET_PLACEHOLDER = "[secret]"
@@ -62,13 +64,7 @@ def load_stack_file(path: Path, project: str | None = None) -> StackFile:
     project = project or read_project()["name"]
     if not path.is_file():
         raise ConfigError([f"{path}: no such stack file"])
-    try:
-        doc = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError([f"{path}: not valid YAML{where}: {problem}"]) from None
+    doc = load_yaml(path) or {}
     if not isinstance(doc, dict) or not isinstance(doc.get("config", {}), dict):
         raise ConfigError([f"{path}: config: must be a mapping of settings"])
     values: dict[str, str] = {}
@@ -88,8 +84,16 @@ def load_stack_file(path: Path, project: str | None = None) -> StackFile:
     return StackFile(path=path, stack=stack, project=project, values=values, secret_keys=secrets)
 
 
+# AWS region names: partition prefix, area, number (us-east-1, eu-central-2, us-gov-west-1, ap-southeast-7).
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$")
+
+
 def platform_config(values: Mapping[str, str], source: str, project: str) -> PlatformConfig:
     """Validate the project's config values; raise ConfigError naming `source` and the field path."""
+    region = values.get("aws:region")
+    if region is not None and not _REGION.match(region):
+        raise ConfigError([f"{source}: aws:region: {region!r} is not an AWS region name; allowed: a region such "
+                           "as us-east-1 or eu-central-1"])
     prefix = f"{project}:"
     raw: dict[str, object] = {}
     for key, value in values.items():

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from .base import StackModel
+from .base import K8sName, StackModel
 
 WeightLoader = Literal["s3files", "streamer"]
 
@@ -28,7 +28,7 @@ class WeightsConfig(StackModel):
         default=None,
         description="name of the AWS Secrets Manager secret holding the Hugging Face token (gated models)",
     )
-    volume_claim_name: str = Field(default="model-weights", description="PVC name of the S3 Files volume")
+    volume_claim_name: K8sName = Field(default="model-weights", description="PVC name of the S3 Files volume")
 
     @field_validator("bucket_name")
     @classmethod

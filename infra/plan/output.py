@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -48,16 +50,35 @@ def manifest_text(obj: dict) -> str:
     return yaml.dump(canonical(obj), Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=120)
 
 
+MARKER = ".llm-platform-manifests"  # in every manifests folder the plan writes, so it may replace it later
+
+
+class OutputError(Exception):
+    """The plan would overwrite something it did not write."""
+
+
 def write_manifests(plan: Plan, root: Path) -> list[Path]:
-    if root.exists():
-        shutil.rmtree(root)
-    written = []
-    for obj in plan.kubernetes_objects():
-        path = manifest_path(root, obj)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(manifest_text(obj))
-        written.append(path)
-    return written
+    """Write every object under `root`, all or nothing: into a new folder beside it, which replaces
+    `root` only once complete. An existing `root` is replaced only if the plan wrote it (its marker
+    file); anything else there is left alone and the plan stops."""
+    if root.exists() and not (root / MARKER).is_file() and (not root.is_dir() or any(root.iterdir())):
+        raise OutputError(f"{root}: exists and was not written by `infra plan` (no {MARKER}); refusing to replace "
+                          "it; allowed: an --out folder the plan owns")
+    root.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root.parent))
+    try:
+        for obj in plan.kubernetes_objects():
+            path = manifest_path(staging, obj)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(manifest_text(obj))
+        (staging / MARKER).write_text("written by `python -m infra plan`; the next plan replaces this folder\n")
+        if root.exists():
+            shutil.rmtree(root)
+        staging.rename(root)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return sorted(p for p in root.rglob("*.yaml"))
 
 
 def plan_document(plan: Plan, validation: list[str]) -> dict:
@@ -103,5 +124,14 @@ def plan_document(plan: Plan, validation: list[str]) -> dict:
 
 
 def write_json(plan: Plan, validation: list[str], path: Path) -> None:
+    """The machine-readable plan, written whole or not at all (a temporary file renamed over `path`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(plan_document(plan, validation), indent=2, sort_keys=False) + "\n")
+    text = json.dumps(plan_document(plan, validation), indent=2, sort_keys=False) + "\n"
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
