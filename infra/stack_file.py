@@ -9,7 +9,6 @@ the offline plan feeds the program exactly what `pulumi up` would.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from .config import ConfigError, PlatformConfig
+from .config.base import AWS_REGION
 from .config.errors import format_path, from_validation_error
 from .stack_yaml import load_yaml
 
@@ -84,14 +84,10 @@ def load_stack_file(path: Path, project: str | None = None) -> StackFile:
     return StackFile(path=path, stack=stack, project=project, values=values, secret_keys=secrets)
 
 
-# AWS region names: partition prefix, area, number (us-east-1, eu-central-2, us-gov-west-1, ap-southeast-7).
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$")
-
-
 def platform_config(values: Mapping[str, str], source: str, project: str) -> PlatformConfig:
     """Validate the project's config values; raise ConfigError naming `source` and the field path."""
     region = values.get("aws:region")
-    if region is not None and not _REGION.match(region):
+    if region is not None and not AWS_REGION.match(region):
         raise ConfigError([f"{source}: aws:region: {region!r} is not an AWS region name; allowed: a region such "
                            "as us-east-1 or eu-central-1"])
     prefix = f"{project}:"

@@ -17,6 +17,10 @@ class StackModel(BaseModel):
 
 DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _SHA = re.compile(r"^[0-9a-f]{40}$")
+# AWS region names: area, direction, number (us-east-1, eu-central-2, us-gov-west-1, ap-southeast-7).
+AWS_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$")
+_SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
+_SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
 _HF_REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -60,3 +64,17 @@ PoolName = Annotated[str, AfterValidator(_dns_label(30))]
 K8sName = Annotated[str, AfterValidator(_dns_label(63))]
 CommitSha = Annotated[str, BeforeValidator(_quoted), AfterValidator(_commit_sha)]
 HfRepository = Annotated[str, AfterValidator(_hf_repository)]
+
+
+def _secret_ref(value: str) -> str:
+    if value.startswith("arn:"):
+        if not _SECRET_ARN.match(value):
+            raise ValueError(f"{value!r} is not a Secrets Manager secret ARN; allowed: "
+                             "arn:aws:secretsmanager:<region>:<account>:secret:<name>-<suffix>, or a secret name")
+    elif not _SECRET_NAME.match(value):
+        raise ValueError(f"{value!r} is not a Secrets Manager secret name; allowed: 1-512 of A-Z a-z 0-9 / _ + = . @ -")
+    return value
+
+
+# A Secrets Manager secret by full ARN (used as is) or by name (resolved in the stack's account and region).
+SecretsManagerSecret = Annotated[str, AfterValidator(_secret_ref)]

@@ -21,6 +21,8 @@ class ConfigError(Exception):
 def format_path(namespace: str, loc: Iterable[str | int]) -> str:
     text = ""
     for part in loc:
+        if part == "[key]":  # pydantic's marker for "the mapping key itself", which precedes it
+            continue
         if isinstance(part, int):
             text += f"[{part}]"
         else:

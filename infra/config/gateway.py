@@ -41,11 +41,11 @@ provider when the self-hosted model fails. What the stack sets here:
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from .base import DNS_LABEL, K8sName, StackModel
+from .base import AWS_REGION, DNS_LABEL, K8sName, SecretsManagerSecret, StackModel
 from .cluster import CidrAllowList
 from .issues import Issue
 from .semantic_router import SemanticRouterConfig, semantic_router_issues
@@ -56,23 +56,9 @@ if TYPE_CHECKING:
 Provider = Literal["openai", "anthropic", "bedrock"]
 PROVIDERS_WITH_API_KEY = ("openai", "anthropic")
 
-_SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
-_SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,199}$")
 
 
-def _secret_ref(value: str) -> str:
-    if value.startswith("arn:"):
-        if not _SECRET_ARN.match(value):
-            raise ValueError(f"{value!r} is not a Secrets Manager secret ARN; allowed: "
-                             "arn:aws:secretsmanager:<region>:<account>:secret:<name>-<suffix>, or a secret name")
-    elif not _SECRET_NAME.match(value):
-        raise ValueError(f"{value!r} is not a Secrets Manager secret name; allowed: 1-512 of A-Z a-z 0-9 / _ + = . @ -")
-    return value
-
-
-SecretsManagerSecret = Annotated[str, AfterValidator(_secret_ref)]
 
 
 def _served_name_problem(value: object) -> str | None:
@@ -127,7 +113,7 @@ class FallbackConfig(StackModel):
     @field_validator("region")
     @classmethod
     def _region(cls, value: str | None) -> str | None:
-        if value is not None and not _REGION.match(value):
+        if value is not None and not AWS_REGION.match(value):
             raise ValueError(f"{value!r} is not an AWS region; allowed: e.g. us-east-1")
         return value
 

@@ -54,6 +54,16 @@ class GpuPoolConfig(StackModel):
         return self
 
     @model_validator(mode="after")
+    def _a_node_group_can_exist(self) -> "GpuPoolConfig":
+        """A managed node group has one capacity type and a fixed size in whole nodes."""
+        if self.provisioner != "nodeGroup":
+            return self
+        if len(self.capacity_types) != 1:
+            raise ValueError("a managed node group has one capacity type; allowed: capacityTypes [on-demand] or "
+                             "[spot] with provisioner: nodeGroup")
+        return self
+
+    @model_validator(mode="after")
     def _instances_of_this_gpu(self) -> "GpuPoolConfig":
         known = {i.name for i in GPU_TYPES[self.gpu].instances}
         for name in self.instance_types:
@@ -61,6 +71,10 @@ class GpuPoolConfig(StackModel):
                 raise ValueError(
                     f"instanceTypes: {name!r} does not carry an {self.gpu}; allowed: {', '.join(sorted(known))}"
                 )
+        if self.provisioner == "nodeGroup" and self.gpu_limit < self.max_gpus_per_node:
+            raise ValueError(f"gpuLimit {self.gpu_limit} is less than one node of this node group "
+                             f"({self.max_gpus_per_node} {self.gpu}); allowed: gpuLimit >= {self.max_gpus_per_node}, "
+                             "or instanceTypes with fewer GPUs")
         return self
 
     @property

@@ -19,7 +19,7 @@ from ..catalog.models import ModelArchitecture, catalog_model
 from ..catalog.vllm import MANAGED_FLAGS, MANAGED_SHORT_FLAGS, QUANTIZATION, vllm_cli
 from ..sizing import FitInput, FitReport, checkpoint_gib, explain_misfit, fit, tensor_parallel_problem
 from ..startup_budget import startup_budget_for
-from .base import StackModel
+from .base import PoolName, StackModel
 from .autoscaling_checks import autoscaling_issues
 from .budget import BudgetConfig
 from .cluster import ClusterConfig, NetworkConfig
@@ -83,7 +83,7 @@ class ResolvedModel:
 class PlatformConfig(StackModel):
     cluster: ClusterConfig
     network: NetworkConfig = Field(default_factory=NetworkConfig)
-    gpu_pools: dict[str, GpuPoolConfig] = Field(min_length=1)
+    gpu_pools: dict[PoolName, GpuPoolConfig] = Field(min_length=1)
     weights: WeightsConfig = Field(default_factory=WeightsConfig)
     serving: ServingConfig = Field(default_factory=ServingConfig)
     models: list[ModelConfig] = Field(default_factory=list)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from .base import K8sName, StackModel
+from .base import K8sName, SecretsManagerSecret, StackModel
 
 WeightLoader = Literal["s3files", "streamer"]
 
@@ -24,7 +24,7 @@ class WeightsConfig(StackModel):
     loader: WeightLoader = "s3files"
     bucket_name: str | None = Field(default=None, description="default: llm-platform-<stack>-weights")
     prefix: str = "models"
-    hugging_face_token_secret: str | None = Field(
+    hugging_face_token_secret: SecretsManagerSecret | None = Field(
         default=None,
         description="name of the AWS Secrets Manager secret holding the Hugging Face token (gated models)",
     )

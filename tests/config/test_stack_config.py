@@ -568,7 +568,7 @@ def test_karpenter_pools_need_a_kubernetes_minor_karpenter_supports():
 def test_node_group_pools_need_a_created_cluster():
     cfg = dev_cfg()
     cfg["cluster"]["existing"] = True
-    cfg["gpuPools"]["l4"] |= {"provisioner": "nodeGroup", "capacityTypes": ["on-demand"]}
+    cfg["gpuPools"]["l4"] |= {"provisioner": "nodeGroup", "capacityTypes": ["on-demand"], "gpuLimit": 8}
     (line,) = config_errors(cfg)
     assert "llm-platform:gpuPools.l4.provisioner: a nodeGroup pool needs a cluster the platform creates" in line
     del cfg["cluster"]["existing"]

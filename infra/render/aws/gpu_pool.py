@@ -7,7 +7,6 @@ Model pods select GPU nodes by GPU_POOL_LABEL and tolerate the nvidia.com/gpu ta
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from ...catalog.platform_versions import ami_alias
@@ -33,14 +32,11 @@ DISRUPTION_BUDGET = [{"nodes": "1"}]
 
 # Bottlerocket keeps the OS on /dev/xvda and containers/images on the data volume /dev/xvdb.
 _BOTTLEROCKET_OS_GIB = 4
-_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
 
 def object_name(pool_name: str) -> str:
-    """Name of the pool's NodePool and EC2NodeClass."""
-    if not _DNS_LABEL.match(pool_name) or len(pool_name) > 59:
-        raise ValueError(f"GPU pool name {pool_name!r} cannot name Kubernetes objects; allowed: lowercase letters, "
-                         "digits and '-', starting with a letter, at most 59 characters")
+    """Name of the pool's NodePool and EC2NodeClass (the pool name is a PoolName: a DNS label of at
+    most 30 characters, checked by the config)."""
     return f"gpu-{pool_name}"
 
 
@@ -148,23 +144,14 @@ _NODE_GROUP_CAPACITY = {("on-demand",): "ON_DEMAND", ("spot",): "SPOT"}
 
 def node_group_size(pool_name: str, pool: GpuPoolConfig) -> int:
     """A fixed node group: as many of its largest nodes as gpuLimit holds (never more GPUs than gpuLimit)."""
-    per_node = pool.max_gpus_per_node
-    if pool.gpu_limit < per_node:
-        raise ValueError(
-            f"gpuPools.{pool_name}: gpuLimit {pool.gpu_limit} is less than one node of this node group "
-            f"({per_node} {pool.gpu}); allowed: gpuLimit >= {per_node}, or instanceTypes with fewer GPUs"
-        )
-    return pool.gpu_limit // per_node
+    return pool.gpu_limit // pool.max_gpus_per_node  # at least one: GpuPoolConfig checks gpuLimit >= one node
 
 
 def node_group_args(pool_name: str, pool: GpuPoolConfig) -> dict:
     """Arguments of aws.eks.NodeGroup (Python names) that follow from the pool alone."""
     if pool.provisioner != "nodeGroup":
         raise ValueError(f"GPU pool {pool_name!r} is provisioned by {pool.provisioner}, not a node group")
-    capacity = _NODE_GROUP_CAPACITY.get(tuple(pool.capacity_types))
-    if capacity is None:
-        raise ValueError(f"gpuPools.{pool_name}.capacityTypes: a managed node group has one capacity type; "
-                         "allowed: [on-demand] or [spot]")
+    capacity = _NODE_GROUP_CAPACITY[tuple(pool.capacity_types)]  # one type: GpuPoolConfig checks it
     size = node_group_size(pool_name, pool)
     return {
         "ami_type": _NODE_GROUP_AMI[pool.ami_family],

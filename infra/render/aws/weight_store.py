@@ -16,7 +16,6 @@ Who gets what:
 from __future__ import annotations
 
 import json
-import re
 
 from ...config import PlatformConfig, ResolvedModel
 from ...config.weights import WeightsConfig
@@ -34,8 +33,6 @@ NOMINAL_CAPACITY = "1Ti"  # S3 Files is elastic; Kubernetes wants a number
 ROOT_PERMISSIONS = "0775"
 S3_FILES_EVENT_RULES = "DO-NOT-DELETE-S3-Files*"  # EventBridge rules S3 Files creates and manages
 
-_SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
-_SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
 
 
 def _service_host(service: str, region: str) -> str:
@@ -97,13 +94,8 @@ def hf_token_secret_arn(weights: WeightsConfig, region: str, account_id: str) ->
     secret = weights.hugging_face_token_secret
     if not secret:
         return None
-    if secret.startswith("arn:"):
-        if not _SECRET_ARN.match(secret):
-            raise ValueError(f"{secret!r} is not a Secrets Manager secret ARN; allowed: "
-                             "arn:aws:secretsmanager:<region>:<account>:secret:<name>-<suffix>, or a secret name")
+    if secret.startswith("arn:"):  # WeightsConfig checked its shape (config.base.SecretsManagerSecret)
         return secret
-    if not _SECRET_NAME.match(secret):
-        raise ValueError(f"{secret!r} is not a Secrets Manager secret name; allowed: 1-512 of A-Z a-z 0-9 / _ + = . @ -")
     return f"arn:{partition(region)}:secretsmanager:{region}:{account_id}:secret:{secret}"
 
 
