@@ -12,15 +12,21 @@ import math
 
 LOAD_SECONDS_PER_GIB = {"s3files": 4.0, "streamer": 1.0}
 PROBE_PERIOD_SECONDS = 10
+MIN_BUDGET_SECONDS, MAX_BUDGET_SECONDS = 600, 3600  # the startup probe's budget is kept within these
+
+
+def expected_start_seconds(gpus: int, checkpoint_gib: float, loader: str) -> float:
+    """The modelled time from container start to serving: engine start-up plus reading the weights."""
+    return 120 + (60 if gpus > 1 else 0) + checkpoint_gib * LOAD_SECONDS_PER_GIB[loader]
 
 
 def startup_budget_for(gpus: int, checkpoint_gib: float, loader: str) -> int:
     """The budget of a replica with `gpus` GPUs reading a checkpoint of `checkpoint_gib` with `loader`
-    (`PlatformConfig.startup_budget_seconds` applies it to a resolved model)."""
-    engine = 120 + (60 if gpus > 1 else 0)
-    load = checkpoint_gib * LOAD_SECONDS_PER_GIB[loader]
-    budget = 2 * (engine + load)
-    return int(min(3600, max(600, math.ceil(budget / 60) * 60)))
+    (`PlatformConfig.startup_budget_seconds` applies it to a resolved model): twice the modelled
+    time, in whole minutes, within MIN_BUDGET_SECONDS..MAX_BUDGET_SECONDS. The config refuses a model
+    whose modelled time alone exceeds the maximum (its probe would restart it before it serves)."""
+    budget = 2 * expected_start_seconds(gpus, checkpoint_gib, loader)
+    return int(min(MAX_BUDGET_SECONDS, max(MIN_BUDGET_SECONDS, math.ceil(budget / 60) * 60)))
 
 
 def preload_deadline_seconds(weights_gib: float) -> int:

@@ -5,9 +5,23 @@ Per-model alert thresholds are each model's `slo`; autoscaling thresholds its `a
 
 from __future__ import annotations
 
-from pydantic import Field
+import re
+from typing import Any
+
+from pydantic import Field, model_validator
 
 from .base import K8sName, StackModel
+
+# The platform's VictoriaMetrics: the victoria-metrics-k8s-stack release names its VMSingle after its
+# fullnameOverride (infra/render/services/victoria_metrics.py), and the operator serves it as
+# vmsingle-<name> on port 8428 (vmsingle.spec.port, the chart default).
+VM_FULLNAME = "vm"
+VMSINGLE_PORT = 8428
+_PLATFORM_VMSINGLE = re.compile(rf"^http://vmsingle-{VM_FULLNAME}\.([a-z0-9-]+)\.svc(\.cluster\.local)?:{VMSINGLE_PORT}/?$")
+
+
+def platform_metrics_url(namespace: str) -> str:
+    return f"http://vmsingle-{VM_FULLNAME}.{namespace}.svc:{VMSINGLE_PORT}"
 
 
 class PlatformAlerts(StackModel):
@@ -19,8 +33,28 @@ class PlatformAlerts(StackModel):
 class ObservabilityConfig(StackModel):
     namespace: K8sName = Field(default="monitoring", description="where the metrics stack and Grafana run")
     metrics_url: str = Field(
-        default="http://vmsingle-vm.monitoring.svc:8428",
-        description="PromQL endpoint KEDA queries for vLLM metrics",
+        default=platform_metrics_url("monitoring"),
+        description="PromQL endpoint KEDA queries for vLLM metrics (default: the platform's VictoriaMetrics "
+                    "in `namespace`)",
     )
     scrape_interval: str = "15s"
     alerts: PlatformAlerts = Field(default_factory=PlatformAlerts)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _metrics_url_follows_the_namespace(cls, data: Any) -> Any:
+        """Unset, the URL is the platform's VictoriaMetrics in `namespace`; set to the platform's
+        VictoriaMetrics in another namespace, KEDA would query a service that does not exist."""
+        if not isinstance(data, dict):
+            return data
+        namespace = data.get("namespace", "monitoring")
+        url = data.get("metricsUrl", data.get("metrics_url"))
+        if url is None and isinstance(namespace, str):
+            return {**data, "metricsUrl": platform_metrics_url(namespace)}
+        found = _PLATFORM_VMSINGLE.match(url) if isinstance(url, str) else None
+        if found and found.group(1) != namespace:
+            raise ValueError(f"metricsUrl {url!r} is the platform's VictoriaMetrics in namespace {found.group(1)!r}, "
+                             f"but it runs in {namespace!r}; allowed: leave metricsUrl unset (it follows the "
+                             f"namespace), {platform_metrics_url(namespace)!r}, or an external PromQL endpoint")
+        return data
+

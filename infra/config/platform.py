@@ -18,7 +18,7 @@ from ..catalog.platform_versions import ami_alias, check_karpenter_supports
 from ..catalog.models import ModelArchitecture, catalog_model
 from ..catalog.vllm import MANAGED_FLAGS, MANAGED_SHORT_FLAGS, QUANTIZATION, vllm_cli
 from ..sizing import FitInput, FitReport, checkpoint_gib, explain_misfit, fit, tensor_parallel_problem
-from ..startup_budget import startup_budget_for
+from ..startup_budget import MAX_BUDGET_SECONDS, expected_start_seconds, startup_budget_for
 from .base import PoolName, StackModel
 from .autoscaling_checks import autoscaling_issues
 from .budget import BudgetConfig
@@ -236,6 +236,12 @@ class PlatformConfig(StackModel):
         report = fit(self._fit_input(model, pool, arch))
         if not report.fits:
             found.append(Issue(at, f"{model.name!r} {explain_misfit(report)}"))
+        start = expected_start_seconds(model.gpus_per_replica, checkpoint_gib(arch), self.weights.loader)
+        if start > MAX_BUDGET_SECONDS:
+            found.append(Issue(("weights", "loader"), f"{model.name!r} is modelled to take {start:.0f} s to load its "
+                               f"{checkpoint_gib(arch):.0f} GiB with {self.weights.loader}, longer than the startup "
+                               f"probe's {MAX_BUDGET_SECONDS} s (it would be restarted before it serves); allowed: "
+                               "streamer, or a smaller checkpoint for this model"))
         return found
 
     def _pool_capacity_issues(self) -> list[Issue]:

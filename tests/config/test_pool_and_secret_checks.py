@@ -44,3 +44,28 @@ def test_a_pool_key_that_cannot_name_objects_is_refused_by_its_key(key):
 def test_a_malformed_hugging_face_token_secret_is_refused(secret):
     line = only_line(weights=WEIGHTS | {"huggingFaceTokenSecret": secret})
     assert "weights.huggingFaceTokenSecret: " in line and "is not a Secrets Manager secret" in line
+
+
+def test_a_model_that_cannot_load_within_the_startup_probe_is_refused_naming_the_loader():
+    """A 1,200 GiB checkpoint read at ~250 MiB/s from S3 Files needs over 80 minutes; the probe allows 60."""
+    models = json.loads(DEV.values["llm-platform:models"])
+    huge = {"parametersBillion": 600, "layers": 61, "attentionHeads": 128, "kvHeads": 128, "headDim": 128,
+            "maxContext": 131072, "checkpointDtype": "bf16"}
+    models[0] |= {"architecture": huge}
+    with pytest.raises(ConfigError) as caught:
+        reference_config("dev", models=models)
+    lines = [line for line in caught.value.lines if "weights.loader" in line]
+    assert lines and "longer than the startup probe's 3600 s" in lines[0] and "allowed: streamer" in lines[0]
+
+
+def test_the_metrics_url_follows_the_observability_namespace():
+    assert reference_config("dev", observability={"namespace": "obs"}).observability.metrics_url == \
+        "http://vmsingle-vm.obs.svc:8428"
+    external = "http://prometheus.example.internal:9090"
+    assert reference_config("dev", observability={"namespace": "obs", "metricsUrl": external}) \
+        .observability.metrics_url == external
+
+
+def test_the_platforms_metrics_url_in_another_namespace_is_refused():
+    line = only_line(observability={"namespace": "obs", "metricsUrl": "http://vmsingle-vm.monitoring.svc:8428"})
+    assert "llm-platform:observability: metricsUrl" in line and "but it runs in 'obs'" in line

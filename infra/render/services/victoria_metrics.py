@@ -21,13 +21,13 @@ jobs are off (they would only report targets down).
 from __future__ import annotations
 
 from ...config import PlatformConfig
+from ...config.observability import VM_FULLNAME, platform_metrics_url
 from ...config.services import StorageSettings
-from .common import SYSTEM_NODE_SELECTOR, internal_url, namespace, resources
+from .common import SYSTEM_NODE_SELECTOR, namespace, resources
 from .victoria_logs import read_url as logs_read_url
 
 RELEASE_NAME = "vm"
-FULLNAME = "vm"  # fullnameOverride: the name of every custom resource the chart creates
-VMSINGLE_PORT = 8428  # vmsingle.spec.port (chart default)
+FULLNAME = VM_FULLNAME  # fullnameOverride: the name of every custom resource the chart creates
 GRAFANA_ADMIN_SECRET = "grafana-admin"
 GRAFANA_ADMIN_USER_KEY = "admin-user"  # grafana chart admin.userKey default
 GRAFANA_ADMIN_PASSWORD_KEY = "admin-password"  # grafana chart admin.passwordKey default
@@ -51,8 +51,8 @@ def render_namespace(platform: PlatformConfig) -> dict:
 
 
 def vmsingle_url(platform: PlatformConfig) -> str:
-    """The Prometheus-compatible endpoint of VMSingle (what `observability.metricsUrl` must be)."""
-    return internal_url(f"vmsingle-{FULLNAME}", namespace_name(platform), VMSINGLE_PORT)
+    """The Prometheus-compatible endpoint of VMSingle (the default of `observability.metricsUrl`)."""
+    return platform_metrics_url(namespace_name(platform))
 
 
 def grafana_admin_secret_metadata(platform: PlatformConfig) -> dict:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from infra.catalog.platform_versions import VICTORIA_METRICS_K8S_STACK_CHART
-from infra.config.observability import ObservabilityConfig
+from infra.config.observability import VMSINGLE_PORT, ObservabilityConfig
 from infra.render.services import victoria_logs, victoria_metrics
 from infra.render.services.common import SYSTEM_NODE_SELECTOR
 from infra.validation.k8s_schema import validate_object
@@ -94,7 +94,7 @@ def test_vmsingle_is_served_at_the_observability_metrics_url():
     platform = build_platform()
     # the chart names the VMSingle after fullnameOverride; the operator's Service is vmsingle-<name>
     assert values()["fullnameOverride"] == victoria_metrics.FULLNAME == "vm"
-    assert merged()["vmsingle"]["spec"]["port"] == str(victoria_metrics.VMSINGLE_PORT)
+    assert merged()["vmsingle"]["spec"]["port"] == str(VMSINGLE_PORT)
     assert victoria_metrics.vmsingle_url(platform) == "http://vmsingle-vm.monitoring.svc:8428"
     assert victoria_metrics.vmsingle_url(platform) == ObservabilityConfig().metrics_url == \
         platform.observability.metrics_url
