@@ -86,6 +86,7 @@ class PlanDiff:
     groups: dict[str, str]  # group key -> "type name" of the component
     models: list[ModelImpact]
     cost: CostDelta | None = None
+    warnings: list[str] = field(default_factory=list)  # hazards from the configs (infra.diff.warnings)
 
     def of(self, *actions: str) -> list[ResourceChange]:
         return [r for r in self.resources if r.action in actions]

@@ -14,6 +14,7 @@ from ..render.model_workload import weight_refs
 from .changes import STACK_GROUP, CostDelta, InputChange, ModelImpact, PlanDiff, ResourceChange
 from .paths import MISSING, Token, format_path
 from .replacement_rules import forces_replacement, k8s_group_kind, replace_rules
+from .warnings import warnings
 
 def diff_inputs(old: Any, new: Any, path: tuple[Token, ...] = ()) -> list[tuple[tuple[Token, ...], Any, Any]]:
     """Leaf-level differences: dicts by key, lists by index; a value present on one side only is one change."""
@@ -137,7 +138,8 @@ def diff_plans(base: Plan | None, new: Plan, *, base_label: str = "base", new_la
     _pair_preloads(changes, old_regs, new_regs, models_by_weights(base), models_by_weights(new))
     models = _model_impacts(base, new, changes, old_regs, new_regs)
     result = PlanDiff(stack=new.stack, project=new.stack_file.project, base_label=base_label, new_label=new_label,
-                      resources=changes, unchanged=unchanged, groups=groups, models=models)
+                      resources=changes, unchanged=unchanged, groups=groups, models=models,
+                      warnings=warnings(base, new))
     if cost:
         _add_cost(result, base, new)
     return result

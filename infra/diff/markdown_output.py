@@ -34,6 +34,8 @@ def render_markdown(d: PlanDiff) -> str:
         f"- **{cost_sentence(d)}**",
         f"- **{models_sentence(d)}**",
     ]
+    if d.warnings:
+        head += ["", "> [!WARNING]"] + [f"> - {w}" for w in d.warnings]
     if d.models:
         head += ["", "| model | change | $/month min | $/month max |", "|---|---|---:|---:|"]
         for m in d.models:

@@ -13,6 +13,8 @@ def render_text(d: PlanDiff, color: bool = False) -> str:
         return f"{colors[marker]}{marker}{reset}" if color else marker
 
     lines = [f"llm-platform diff of stack {d.stack}: {d.base_label} -> {d.new_label}", ""]
+    if d.warnings:
+        lines += ["Warnings:"] + [f"  ! {w}" for w in d.warnings] + [""]
     if d.empty:
         lines.append("No resource changes.")
     for group, items in grouped(d):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from infra.diff.compare import diff_plans
 from infra.diff.markdown_output import render_markdown
 from infra.diff.text_output import render_text
+from infra.diff.warnings import version_warnings
 from infra.plan.runner import Plan
-from tests.diff.conftest import NEW_REVISION, OLD_PRELOAD, URN, one_change, reg
+from tests.conftest import reference_plan
+from tests.diff.conftest import NEW_REVISION, OLD_PRELOAD, URN, add_model, one_change, plan_of, reg, remove_model
 
 
 def urns(changes) -> set[str]:
@@ -175,3 +179,37 @@ def test_an_alias_matches_a_renamed_resource(platform):
     new = reg(typ, "new", {"name": "r"}, aliases=[old.urn])
     change = one_change(platform, old, new)
     assert (change.action, change.old_urn, change.changes) == ("update", old.urn, [])
+
+
+# ---- hazards the configs show ----------------------------------------------------------------------
+
+
+def _warnings_against_prod(new_mutation, tmp: Path) -> list[str]:
+    return diff_plans(reference_plan("prod"), plan_of(tmp / "new", new_mutation), cost=False).warnings
+
+
+@pytest.mark.parametrize(("old", "new", "says"), [
+    ("1.35", "1.34", "DOWNGRADE: cluster.kubernetesVersion 1.35 -> 1.34: EKS cannot downgrade"),
+    ("1.33", "1.35", "SKIP: cluster.kubernetesVersion 1.33 -> 1.35: EKS upgrades one minor at a time"),
+])
+def test_eks_downgrades_and_skipped_minors_are_warned(old, new, says):
+    (found,) = version_warnings(old, new)
+    assert found.startswith(says)
+    assert version_warnings(old, old) == [] and version_warnings("1.34", "1.35") == []
+
+
+def test_region_and_weight_location_moves_are_warned(tmp_path):
+    def region_and_weights(c):
+        c["aws:region"] = "us-west-2"
+        c["llm-platform:weights"]["prefix"] = "weights-v2"
+
+    found = _warnings_against_prod(region_and_weights, tmp_path)
+    assert [w.split(":")[0] for w in found] == ["REGION", "WEIGHTS MOVE"]
+
+
+def test_a_swap_has_no_warning_and_a_model_rename_has_one(plans, tmp_path):
+    assert diff_plans(plans["base"], plans["swap"], cost=False).warnings == []
+    assert render_text(diff_plans(plans["base"], plans["remove"], cost=False)).count("Warnings:") == 0
+    renamed = diff_plans(plans["base"], plan_of(tmp_path, lambda c: (remove_model(c), add_model(c))), cost=False)
+    assert any(w.startswith("RENAME?: model(s) qwen-coder gone while qwen-14b appear(s)") for w in renamed.warnings)
+    assert "> [!WARNING]" in render_markdown(renamed) and "  ! RENAME?" in render_text(renamed)

@@ -1,0 +1,61 @@
+"""What a reviewer must not miss in a change, beyond which resources it touches: the changes that
+AWS refuses or that move or strand data, read from the two stacks' configs.
+
+- an EKS version downgrade (EKS cannot go back) or a skip (it upgrades one minor at a time);
+- a region change: every AWS resource is created anew in the new region, and the old ones deleted
+  (the weights bucket is protected, so `pulumi up` stops at it);
+- a weights bucket or prefix change: every model's weights must be preloaded again at the new location
+  (the preload Jobs are renamed with it, so they run before the models roll);
+- a serving namespace change: every model, its volume claim and its weight tools are recreated there;
+- a model that is gone while a new one appears: clients that call the old name get 404s.
+"""
+
+from __future__ import annotations
+
+from ..plan.runner import Plan
+
+
+def _minor(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)
+
+
+def _region(plan: Plan) -> str | None:
+    return plan.stack_file.values.get("aws:region")
+
+
+def version_warnings(old: str, new: str) -> list[str]:
+    if _minor(new) < _minor(old):
+        return [f"DOWNGRADE: cluster.kubernetesVersion {old} -> {new}: EKS cannot downgrade a cluster; the update "
+                "fails (allowed: the same or the next minor)"]
+    if _minor(new)[1] - _minor(old)[1] > 1 and _minor(new)[0] == _minor(old)[0]:
+        return [f"SKIP: cluster.kubernetesVersion {old} -> {new}: EKS upgrades one minor at a time; the update "
+                f"fails (allowed: {old.split('.')[0]}.{_minor(old)[1] + 1} first)"]
+    return []
+
+
+def warnings(base: Plan | None, new: Plan) -> list[str]:
+    """One line per hazard of going from `base` to `new` (none when the stack is new)."""
+    if base is None:
+        return []
+    old_cfg, new_cfg = base.platform, new.platform
+    found = version_warnings(old_cfg.cluster.kubernetes_version, new_cfg.cluster.kubernetes_version)
+    if _region(base) != _region(new):
+        found.append(f"REGION: aws:region {_region(base)} -> {_region(new)}: every AWS resource is created anew in "
+                     "the new region and the old ones are deleted; the protected weights bucket stops `pulumi up` "
+                     "until it is unprotected or the region is restored")
+    old_w, new_w = old_cfg.weights, new_cfg.weights
+    if (old_w.bucket_name, old_w.prefix) != (new_w.bucket_name, new_w.prefix):
+        found.append(f"WEIGHTS MOVE: weights {old_w.bucket_name or 'default bucket'}/{old_w.prefix} -> "
+                     f"{new_w.bucket_name or 'default bucket'}/{new_w.prefix}: every model's weights are downloaded "
+                     "again to the new location before the models roll; the old copies stay (retained)")
+    if old_cfg.serving.namespace != new_cfg.serving.namespace:
+        found.append(f"NAMESPACE MOVE: serving.namespace {old_cfg.serving.namespace} -> {new_cfg.serving.namespace}: "
+                     "every model, its Service address and the weights volume claim are deleted and recreated")
+    old_names = {m.name for m in old_cfg.models}
+    new_names = {m.name for m in new_cfg.models}
+    gone, added = sorted(old_names - new_names), sorted(new_names - old_names)
+    if gone and added:
+        found.append(f"RENAME?: model(s) {', '.join(gone)} gone while {', '.join(added)} appear(s): clients that "
+                     "call the old name get 404 from the gateway")
+    return found
