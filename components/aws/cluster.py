@@ -45,8 +45,11 @@ class Cluster(pulumi.ComponentResource):
                       opts=child)
         role, attachments = self._role(f"{name}-role", f"{name}-role", render.cluster_role_trust(),
                                        render.CLUSTER_ROLE_POLICIES, tags)
+        # The control plane's audit trail and the cluster itself are protected like the weights bucket:
+        # `pulumi destroy` stops at them until they are unprotected (README: Destroying an environment).
         logs = aws.cloudwatch.LogGroup(f"{name}-logs", name=render.log_group_name(cfg.name),
-                                       retention_in_days=render.LOG_RETENTION_DAYS, tags=tags, opts=child)
+                                       retention_in_days=render.LOG_RETENTION_DAYS, tags=tags,
+                                       opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True))
         cluster = aws.eks.Cluster(
             f"{name}-eks",
             name=cfg.name,
@@ -58,7 +61,7 @@ class Cluster(pulumi.ComponentResource):
             enabled_cluster_log_types=list(cfg.log_types),
             bootstrap_self_managed_addons=False,  # every add-on is a pinned managed add-on below
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs, *attachments]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs, *attachments], protect=True),
         )
         # The private endpoint answers inside the VPC only where the cluster security group lets a caller in:
         # the deployer's runner or VPN, by CIDR.

@@ -28,7 +28,8 @@ from .paths import MISSING, Token, matches, parse_path, value_at
 #   ConfigMap, Secret   data / binaryData / stringData, and a Secret's type: the provider replaces
 #                       them unless enableConfigMapMutable / enableSecretMutable is set (it is not here)
 #   Service             spec.clusterIP
-#   (Cluster)RoleBinding roleRef;  StorageClass parameters, provisioner
+#   (Cluster)RoleBinding roleRef;  StorageClass parameters, provisioner, reclaimPolicy,
+#                       volumeBindingMode (the API forbids updating them)
 #
 # AWS (the ForceNew fields of the Terraform provider pulumi-aws bridges; S3 Files from the pulumi_aws
 # SDK's own "Changing this value forces replacement" notes):
@@ -75,7 +76,7 @@ K8S_REPLACE: dict[tuple[str, str], tuple[ReplaceRule, ...]] = {
     ("core", "Service"): _rules("spec.clusterIP"),
     ("rbac.authorization.k8s.io", "RoleBinding"): _rules("roleRef"),
     ("rbac.authorization.k8s.io", "ClusterRoleBinding"): _rules("roleRef"),
-    ("storage.k8s.io", "StorageClass"): _rules("parameters", "provisioner"),
+    ("storage.k8s.io", "StorageClass"): _rules("parameters", "provisioner", "reclaimPolicy", "volumeBindingMode"),
 }
 AWS_REPLACE: dict[str, tuple[ReplaceRule, ...]] = {
     "aws:s3/bucket:Bucket": _rules("bucket", "bucketPrefix"),

@@ -10,6 +10,8 @@ Parameters are the driver's StorageClass parameters (kubernetes-sigs/aws-ebs-csi
 docs/parameters.md): `type: gp3` (3,000 IOPS and 125 MiB/s baseline at any size), `encrypted: "true"`
 (the account's default EBS key; parameter values are strings). `WaitForFirstConsumer` creates each volume
 in the availability zone of the node its pod is scheduled to, and volumes can grow by editing the claim.
+`reclaimPolicy: Retain`: the metrics and logs are data; deleting a claim (a release removed, a
+namespace moved, `pulumi destroy`) leaves its EBS volume to be reattached or deleted by hand.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def render_default_storage_class() -> dict:
         "metadata": metadata(NAME, None, labels, {DEFAULT_CLASS_ANNOTATION: "true"}),
         "provisioner": PROVISIONER,
         "parameters": {"type": "gp3", "encrypted": "true"},
-        "reclaimPolicy": "Delete",
+        "reclaimPolicy": "Retain",
         "volumeBindingMode": "WaitForFirstConsumer",
         "allowVolumeExpansion": True,
     }

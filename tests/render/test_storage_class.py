@@ -20,7 +20,7 @@ def test_the_default_class_is_encrypted_gp3_from_the_ebs_csi_driver():
     assert sc["metadata"]["annotations"] == {"storageclass.kubernetes.io/is-default-class": "true"}
     assert sc["provisioner"] == "ebs.csi.aws.com"
     assert sc["parameters"] == {"type": "gp3", "encrypted": "true"}  # parameter values are strings
-    assert sc["reclaimPolicy"] == "Delete"
+    assert sc["reclaimPolicy"] == "Retain"  # metrics and logs volumes outlive their claims
     assert sc["volumeBindingMode"] == "WaitForFirstConsumer"  # the volume in the zone of the pod's node
     assert sc["allowVolumeExpansion"] is True
 
