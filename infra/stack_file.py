@@ -9,6 +9,7 @@ the offline plan feeds the program exactly what `pulumi up` would.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -51,11 +52,21 @@ def stack_file_path(stack: str, root: Path = REPO_ROOT) -> Path:
     return root / project.get("stackConfigDir", ".") / f"Pulumi.{stack}.yaml"
 
 
+# The stack name reaches AWS and Kubernetes names (the default weights bucket llm-platform-<stack>-weights,
+# tags, labels) and paths (out/<stack>/): lowercase letters, digits and '-', short enough for the bucket.
+_STACK_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$")
+
+
 def stack_name_from_path(path: Path) -> str:
     name = path.name
     for ext in (".yaml", ".yml"):
         if name.startswith("Pulumi.") and name.endswith(ext) and len(name) > len("Pulumi.") + len(ext):
-            return name[len("Pulumi.") : -len(ext)]
+            stack = name[len("Pulumi.") : -len(ext)]
+            if not _STACK_NAME.match(stack):
+                raise ConfigError([f"{path}: stack name {stack!r} cannot name the stack's AWS and Kubernetes "
+                                   "objects; allowed: 1-42 lowercase letters, digits and '-', starting and ending "
+                                   "with a letter or digit"])
+            return stack
     raise ConfigError([f"{path}: a stack file must be named Pulumi.<stack>.yaml"])
 
 

@@ -78,3 +78,26 @@ def _secret_ref(value: str) -> str:
 
 # A Secrets Manager secret by full ARN (used as is) or by name (resolved in the stack's account and region).
 SecretsManagerSecret = Annotated[str, AfterValidator(_secret_ref)]
+
+
+# S3 general purpose bucket names (docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html):
+# 3-63 characters of a-z 0-9 . -, starting and ending with a letter or digit, no two adjacent periods,
+# not shaped like an IP address, and none of the prefixes and suffixes AWS reserves.
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_IP_LIKE = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+
+
+def bucket_name_problem(name: str) -> str | None:
+    """Why `name` cannot be an S3 bucket name, or None."""
+    allowed = "allowed: 3-63 of a-z 0-9 . -, starting and ending with a letter or digit"
+    if not _BUCKET.match(name):
+        return f"{name!r} ({len(name)} characters) is not a valid S3 bucket name; {allowed}"
+    if ".." in name or _IP_LIKE.match(name):
+        return f"{name!r} is not a valid S3 bucket name (two adjacent periods, or an IP address); {allowed}"
+    reserved = [a for a in _RESERVED_PREFIXES if name.startswith(a)] + [a for a in _RESERVED_SUFFIXES if name.endswith(a)]
+    if reserved:
+        return f"{name!r} uses {reserved[0]!r}, which S3 reserves; {allowed}, without reserved prefixes or suffixes"
+    return None
+

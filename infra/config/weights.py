@@ -7,11 +7,10 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from .base import K8sName, SecretsManagerSecret, StackModel
+from .base import K8sName, SecretsManagerSecret, StackModel, bucket_name_problem
 
 WeightLoader = Literal["s3files", "streamer"]
 
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
 class WeightsConfig(StackModel):
@@ -33,8 +32,9 @@ class WeightsConfig(StackModel):
     @field_validator("bucket_name")
     @classmethod
     def _bucket(cls, value: str | None) -> str | None:
-        if value is not None and not _BUCKET.match(value):
-            raise ValueError(f"{value!r} is not a valid S3 bucket name; allowed: 3-63 lowercase letters, digits, '.', '-'")
+        problem = bucket_name_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("prefix")

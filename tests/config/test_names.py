@@ -1,0 +1,48 @@
+"""Names that land in AWS and Kubernetes are checked against the target's own rules at config time."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from infra.config import ConfigError
+from infra.config.base import bucket_name_problem
+from infra.stack_file import load_stack_file
+from tests.conftest import ROOT, reference_config, reference_stack_file
+
+WEIGHTS = json.loads(reference_stack_file("dev").values["llm-platform:weights"])
+
+
+@pytest.mark.parametrize("name", ["ab", "a" * 64, "My-Bucket", "-bucket", "bucket-", "a..b", "192.168.1.10",
+                                  "xn--bucket", "sthree-bucket", "amzn-s3-demo-bucket", "bucket-s3alias",
+                                  "bucket--ol-s3", "bucket.mrap", "bucket--x-s3", "bucket--table-s3"])
+def test_bucket_names_s3_refuses_are_refused(name):
+    assert bucket_name_problem(name) is not None
+    with pytest.raises(ConfigError) as caught:
+        reference_config("dev", weights=WEIGHTS | {"bucketName": name})
+    (line,) = caught.value.lines
+    assert "llm-platform:weights.bucketName: " in line and "allowed: 3-63 of a-z 0-9 . -" in line
+
+
+@pytest.mark.parametrize("name", ["abc", "a" * 63, "my.bucket-1", "llm-platform-prod-weights"])
+def test_bucket_names_s3_accepts_are_accepted(name):
+    assert bucket_name_problem(name) is None
+
+
+@pytest.mark.parametrize("stack", ["Prod", "dev_1", "-dev", "dev-", "a" * 43, "dev.eu"])
+def test_a_stack_name_that_cannot_name_its_objects_is_refused(tmp_path, stack):
+    path = tmp_path / f"Pulumi.{stack}.yaml"
+    path.write_text((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())
+    with pytest.raises(ConfigError) as caught:
+        load_stack_file(path)
+    (line,) = caught.value.lines
+    assert line.startswith(f"{path}: stack name {stack!r} cannot name") and "allowed: 1-42 lowercase" in line
+
+
+def test_the_longest_stack_name_still_gives_a_valid_default_bucket(tmp_path):
+    stack = "a" * 42
+    path = tmp_path / f"Pulumi.{stack}.yaml"
+    path.write_text((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())
+    assert load_stack_file(path).stack == stack
+    assert bucket_name_problem(f"llm-platform-{stack}-weights") is None
