@@ -32,9 +32,11 @@ _NOT_INTERNET = {
                                                 "224.0.0.0/4", "240.0.0.0/4")),
     6: tuple(ipaddress.ip_network(n) for n in ("::/8", "fc00::/7", "fe80::/10", "ff00::/8")),
 }
-# The most of the public address space of either family one allow-list may cover: 1/256 (a little less
-# than a /8 of IPv4). 0.0.0.0/1 plus 128.0.0.0/1 is the whole internet written in two lines, and is refused.
+# The most of the public address space of either family one allow-list may cover: by default 1/256 (a
+# little less than a /8 of IPv4), `network.maxInternetShare` in the stack, never more than 1/16.
+# 0.0.0.0/1 plus 128.0.0.0/1 is the whole internet written in two lines, and is refused.
 MAX_INTERNET_SHARE = 1 / 256
+MAX_CONFIGURABLE_SHARE = 1 / 16
 
 
 def internet_share(cidrs: list[str], version: int) -> float:
@@ -52,13 +54,23 @@ def internet_share(cidrs: list[str], version: int) -> float:
     return max(covered, 0) / public
 
 
-def _not_the_whole_internet(value: list[str]) -> list[str]:
+def share_problem(cidrs: list[str], limit: float, allowed: str | None = None) -> str | None:
+    """Why an allow-list covers too much of the internet (more than `limit` of either family), or None."""
     for version in (4, 6):
-        share = internet_share(value, version)
-        if share > MAX_INTERNET_SHARE:
-            raise ValueError(f"the whole internet is not an allow-list (these blocks cover {share:.1%} of the "
-                             f"public IPv{version} addresses); allowed: specific CIDR blocks covering at most "
-                             f"{MAX_INTERNET_SHARE:.2%} of them")
+        share = internet_share(cidrs, version)
+        if share > limit:
+            return (f"the whole internet is not an allow-list (these blocks cover {share:.1%} of the public "
+                    f"IPv{version} addresses); allowed: specific CIDR blocks covering at most "
+                    f"{allowed or f'{limit:.2%} of them (network.maxInternetShare)'}")
+    return None
+
+
+def _not_the_whole_internet(value: list[str]) -> list[str]:
+    """The hard limit, on the field alone; PlatformConfig also applies the stack's network.maxInternetShare."""
+    problem = share_problem(value, MAX_CONFIGURABLE_SHARE, f"network.maxInternetShare of them (default "
+                            f"{MAX_INTERNET_SHARE:.2%}, never more than {MAX_CONFIGURABLE_SHARE:.2%})")
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -158,6 +170,10 @@ class NetworkConfig(StackModel):
     vpc_cidr: Cidr = "10.40.0.0/16"
     availability_zones: int = Field(default=3, ge=2, le=MAX_ZONES)
     high_availability_nat: bool = Field(default=False, description="one NAT gateway per AZ instead of one")
+    max_internet_share: float = Field(
+        default=MAX_INTERNET_SHARE, gt=0, le=MAX_CONFIGURABLE_SHARE,
+        description="the most of the public address space (per IP family) an allow-list may cover (EKS endpoint, "
+                    "gateway sources)")
     existing_vpc_id: str | None = None
     existing_private_subnet_ids: list[str] = Field(default_factory=list)
 

@@ -22,7 +22,7 @@ from ..startup_budget import MAX_BUDGET_SECONDS, expected_start_seconds, startup
 from .base import PoolName, StackModel
 from .autoscaling_checks import autoscaling_issues
 from .budget import BudgetConfig
-from .cluster import ClusterConfig, NetworkConfig
+from .cluster import ClusterConfig, NetworkConfig, share_problem
 from .gateway import GatewayConfig, gateway_issues
 from .gpu_pools import GpuPoolConfig
 from .models import ModelConfig
@@ -173,7 +173,16 @@ class PlatformConfig(StackModel):
         found += self._provisioner_issues()
         found += autoscaling_issues(self)
         found += gateway_issues(self)
+        found += self._allow_list_issues()
         return found
+
+    def _allow_list_issues(self) -> list[Issue]:
+        """Each allow-list within the stack's network.maxInternetShare of the public address space."""
+        lists = {("cluster", "publicAccessCidrs"): self.cluster.public_access_cidrs,
+                 ("cluster", "privateAccessCidrs"): self.cluster.private_access_cidrs,
+                 ("gateway", "allowedSourceCidrs"): self.gateway.allowed_source_cidrs}
+        limit = self.network.max_internet_share
+        return [Issue(at, problem) for at, cidrs in lists.items() if (problem := share_problem(cidrs, limit))]
 
     def _provisioner_issues(self) -> list[Issue]:
         found: list[Issue] = []

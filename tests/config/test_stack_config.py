@@ -296,7 +296,7 @@ CASES = [
     Case("public-access-whole-internet", _set("cluster.publicAccessCidrs", ["10.0.0.0/8", "0.0.0.0/0"]),
          "cluster.publicAccessCidrs",
          ("the whole internet is not an allow-list (these blocks cover 100.0% of the public IPv4 addresses); "
-          "allowed: specific CIDR blocks covering at most 0.39% of them",)),
+          "allowed: specific CIDR blocks covering at most network.maxInternetShare of them (default 0.39%",)),
     Case("public-access-internet-in-halves", _set("cluster.publicAccessCidrs", ["0.0.0.0/1", "128.0.0.0/1"]),
          "cluster.publicAccessCidrs", ("the whole internet is not an allow-list (these blocks cover 100.0%",)),
     Case("gateway-sources-internet-in-halves", _set("gateway.allowedSourceCidrs", ["::/1", "8000::/1"]),
