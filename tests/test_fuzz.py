@@ -19,7 +19,6 @@ import os
 import random
 from pathlib import Path
 
-import pytest
 import yaml
 
 from infra.cli import main
@@ -148,6 +147,15 @@ def test_every_mutation_is_refused_in_one_line_per_problem_or_plans_cleanly(tmp_
         path = folder / f"Pulumi.{stack}.yaml"
         code, out, err = _plan(path, folder / "out")
         assert code == 0 and err == "" and " 0 validation problem(s)" in out, f"{name}: exit {code}: {err[-300:]}"
+
+
+def test_manifests_from_a_plan_before_the_marker_are_replaced(tmp_path):
+    old = tmp_path / "dev" / "manifests" / "llm"
+    old.mkdir(parents=True)
+    (old / "deployment-gone.yaml").write_text("kind: Deployment\n")
+    code, _, err = _plan(ROOT / "stacks" / "Pulumi.dev.yaml", tmp_path)
+    assert code == 0, err
+    assert not (old / "deployment-gone.yaml").exists() and (old.parent / ".llm-platform-manifests").is_file()
 
 
 def test_a_folder_the_plan_did_not_write_is_never_replaced(tmp_path):

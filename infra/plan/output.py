@@ -57,11 +57,22 @@ class OutputError(Exception):
     """The plan would overwrite something it did not write."""
 
 
+def _written_by_a_plan(root: Path) -> bool:
+    if not root.is_dir():
+        return False
+    if (root / MARKER).is_file():
+        return True
+    entries = list(root.rglob("*"))
+    files = [p for p in entries if not p.is_dir()]
+    return all(p.suffix == ".yaml" and len(p.relative_to(root).parts) == 2 for p in files)
+
+
 def write_manifests(plan: Plan, root: Path) -> list[Path]:
     """Write every object under `root`, all or nothing: into a new folder beside it, which replaces
     `root` only once complete. An existing `root` is replaced only if the plan wrote it (its marker
-    file); anything else there is left alone and the plan stops."""
-    if root.exists() and not (root / MARKER).is_file() and (not root.is_dir() or any(root.iterdir())):
+    file, or, from plans before the marker, nothing but <folder>/<kind>-<name>.yaml files); anything
+    else there is left alone and the plan stops."""
+    if root.exists() and not _written_by_a_plan(root):
         raise OutputError(f"{root}: exists and was not written by `infra plan` (no {MARKER}); refusing to replace "
                           "it; allowed: an --out folder the plan owns")
     root.parent.mkdir(parents=True, exist_ok=True)
