@@ -27,7 +27,7 @@ from .gateway import GatewayConfig, gateway_issues
 from .gpu_pools import GpuPoolConfig
 from .models import ModelConfig
 from .observability import ObservabilityConfig
-from .serving import ServingConfig
+from .serving import KUBERNETES_NAMESPACES, SHARED_OBJECT_NAMES, ServingConfig
 from .services import ServicesConfig
 from .issues import Issue, Path
 from .weights import WeightsConfig
@@ -165,6 +165,10 @@ class PlatformConfig(StackModel):
                                        f"model {owner!r}; served names must be unique across the platform"))
             if names.count(model.name) > 1:
                 found.append(Issue(at + ("name",), f"{model.name!r} is used by more than one model; names must be unique"))
+            if model.name in SHARED_OBJECT_NAMES or model.name == self.weights.volume_claim_name:
+                found.append(Issue(at + ("name",), f"{model.name!r} is the name of an object every model shares in "
+                                   f"namespace {self.serving.namespace!r}; allowed: a name other than "
+                                   f"{', '.join(sorted({*SHARED_OBJECT_NAMES, self.weights.volume_claim_name}))}"))
             if model.name in adapters:
                 found.append(Issue(at + ("name",), f"{model.name!r} is also a LoRA adapter name; served names must be unique"))
             found += self._model_issues(at, model)
@@ -174,6 +178,19 @@ class PlatformConfig(StackModel):
         found += autoscaling_issues(self)
         found += gateway_issues(self)
         found += self._allow_list_issues()
+        found += self._namespace_issues()
+        return found
+
+    def _namespace_issues(self) -> list[Issue]:
+        """The namespaces the platform creates: none of Kubernetes' own, and not one twice."""
+        found = [Issue(at, f"{ns!r} belongs to Kubernetes; the platform creates (and on destroy deletes) its "
+                           "namespaces; allowed: another name")
+                 for at, ns in ((("serving", "namespace"), self.serving.namespace),
+                                (("observability", "namespace"), self.observability.namespace))
+                 if ns in KUBERNETES_NAMESPACES]
+        if self.serving.namespace == self.observability.namespace:
+            found.append(Issue(("serving", "namespace"), f"{self.serving.namespace!r} is also observability.namespace; "
+                               "both would create it; allowed: two different namespaces"))
         return found
 
     def _allow_list_issues(self) -> list[Issue]:

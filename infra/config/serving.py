@@ -38,6 +38,17 @@ class ImagesConfig(StackModel):
         return check_pinned_image(value)
 
 
+# Objects of the serving namespace that every model shares (infra/render/serving_namespace.py): a
+# model is named like its own objects there (Deployment, Service, ServiceAccount, NetworkPolicy, ...),
+# so it may not take one of these names.
+DEFAULT_DENY_POLICY = "default-deny"
+PRELOAD_NAME = "weight-preload"  # the preload Jobs' ServiceAccount and NetworkPolicy
+TOOLS_CONFIGMAP = "weight-tools"
+SHARED_OBJECT_NAMES = (DEFAULT_DENY_POLICY, PRELOAD_NAME, TOOLS_CONFIGMAP)
+# Namespaces Kubernetes itself owns: the platform never creates (or deletes) them.
+KUBERNETES_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
 class ServingConfig(StackModel):
     namespace: K8sName = "llm"
     images: ImagesConfig = Field(default_factory=ImagesConfig)

@@ -7,12 +7,12 @@ import json
 
 from ..catalog.vllm import VLLM_PORT
 from ..config import PlatformConfig, ResolvedModel
+from ..config.serving import TOOLS_CONFIGMAP
 from .labels import GPU_POOL_LABEL, WEIGHTS_ANNOTATION, metadata, model_labels, model_selector
 from ..startup_budget import PROBE_PERIOD_SECONDS
 from .vllm_args import ADAPTERS_PATH, vllm_args
 from .weight_store import WeightRef, location
 
-TOOLS_CONFIGMAP = "weight-tools"
 TOOLS_PATH = "/opt/llm-platform"
 CACHE_PATH = "/cache"
 UID = 1000

@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import PlatformConfig
+from ..config.serving import DEFAULT_DENY_POLICY, PRELOAD_NAME, TOOLS_CONFIGMAP
 from .labels import PART_OF, metadata, preload_labels
 from .model_network import dns_egress, https_egress_outside_cluster, pod_identity_egress
-from .model_workload import TOOLS_CONFIGMAP
 from .weight_preload import SERVICE_ACCOUNT
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
@@ -36,7 +36,7 @@ def render_default_deny(platform: PlatformConfig) -> dict:
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": metadata("default-deny", platform.serving.namespace, _LABELS),
+        "metadata": metadata(DEFAULT_DENY_POLICY, platform.serving.namespace, _LABELS),
         "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
     }
 
@@ -55,7 +55,7 @@ def render_preload_network_policy(platform: PlatformConfig) -> dict:
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": metadata("weight-preload", platform.serving.namespace, preload_labels()),
+        "metadata": metadata(PRELOAD_NAME, platform.serving.namespace, preload_labels()),
         "spec": {
             "podSelector": {"matchLabels": {"app.kubernetes.io/name": "weight-preload"}},
             "policyTypes": ["Ingress", "Egress"],

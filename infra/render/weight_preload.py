@@ -12,12 +12,13 @@ from __future__ import annotations
 import shlex
 
 from ..config import PlatformConfig
+from ..config.serving import PRELOAD_NAME, TOOLS_CONFIGMAP
 from .labels import WEIGHTS_ANNOTATION, metadata, preload_labels
-from .model_workload import RESTRICTED_CONTAINER, TOOLS_CONFIGMAP, TOOLS_PATH, UID
+from .model_workload import RESTRICTED_CONTAINER, TOOLS_PATH, UID
 from ..startup_budget import preload_deadline_seconds
 from .weight_store import WeightRef, location
 
-SERVICE_ACCOUNT = "weight-preload"
+SERVICE_ACCOUNT = PRELOAD_NAME
 # The script's dependencies, installed with --no-deps at these exact versions (the complete closure
 # for Python 3.12, amd64 and arm64) before it runs: the image is a plain pinned Python.
 PRELOAD_PACKAGES = (

@@ -46,3 +46,31 @@ def test_the_longest_stack_name_still_gives_a_valid_default_bucket(tmp_path):
     path.write_text((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())
     assert load_stack_file(path).stack == stack
     assert bucket_name_problem(f"llm-platform-{stack}-weights") is None
+
+
+MODELS = json.loads(reference_stack_file("dev").values["llm-platform:models"])
+
+
+@pytest.mark.parametrize("name", ["default-deny", "weight-preload", "weight-tools", "model-weights"])
+def test_a_model_named_like_an_object_every_model_shares_is_refused(name):
+    models = [MODELS[0] | {"name": name}]
+    with pytest.raises(ConfigError) as caught:
+        reference_config("dev", models=models)
+    lines = [line for line in caught.value.lines if "models[0].name" in line]
+    assert lines and "is the name of an object every model shares in namespace 'llm'" in lines[0]
+
+
+@pytest.mark.parametrize("section", ["serving", "observability"])
+@pytest.mark.parametrize("namespace", ["default", "kube-system", "kube-public", "kube-node-lease"])
+def test_kubernetes_own_namespaces_are_never_created(section, namespace):
+    with pytest.raises(ConfigError) as caught:
+        reference_config("dev", **{section: {"namespace": namespace}})
+    assert any(f"llm-platform:{section}.namespace: {namespace!r} belongs to Kubernetes" in line
+               for line in caught.value.lines), caught.value.lines
+
+
+def test_one_namespace_is_not_created_twice():
+    with pytest.raises(ConfigError) as caught:
+        reference_config("dev", serving={"namespace": "monitoring"})
+    assert any("llm-platform:serving.namespace: 'monitoring' is also observability.namespace" in line
+               for line in caught.value.lines)
