@@ -12,11 +12,11 @@ from infra.render.helm_values import values_file
 MAX_HISTORY = 10
 
 
-def helm_release(resource_name: str, *, release_name: str, chart: HelmChart, namespace: str,
+def helm_release(resource_name: str, release_name: str, chart: HelmChart, namespace: str,
                  values: pulumi.Input[dict] | None, opts: pulumi.ResourceOptions, timeout: int | None = None,
                  skip_crds: bool = False) -> k8s.helm.v3.Release:
-    """The namespace is never created by Helm (the component owns it), and Pulumi waits for the
-    release's workloads to become ready."""
+    """A Helm release of `chart` at its pinned version. The namespace is never created by Helm (the
+    component owns it), and Pulumi waits for the release's workloads to become ready."""
     files = None
     if values is not None:
         files = [pulumi.Output.from_input(values).apply(lambda v: pulumi.StringAsset(values_file(v)))]

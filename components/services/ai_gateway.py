@@ -17,7 +17,8 @@ from infra.catalog.platform_versions import AI_GATEWAY_CHART, AI_GATEWAY_CRDS_CH
 from infra.config import PlatformConfig
 from infra.render.services import ai_gateway as render
 
-from ._helm import namespace, on_cluster, release
+from ..helm_release import helm_release
+from ._helm import namespace, on_cluster
 
 
 @dataclass(frozen=True)
@@ -39,15 +40,15 @@ class AiGateway(pulumi.ComponentResource):
         super().__init__(component_types.AI_GATEWAY, name, None, opts)
         platform = args.platform
         self.namespace = namespace(name, render.render_namespace(), self, args.k8s_provider, args.depends_on)
-        self.crds = release(f"{name}-crds", render.CRDS_RELEASE_NAME, AI_GATEWAY_CRDS_CHART, render.NAMESPACE, {},
-                            on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace]))
+        self.crds = helm_release(f"{name}-crds", render.CRDS_RELEASE_NAME, AI_GATEWAY_CRDS_CHART, render.NAMESPACE, {},
+                                 on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace]))
         # The MCP session key seed: generated once, kept (secret) in the stack state, stable across updates.
         seed = random.RandomPassword(f"{name}-mcp-session-seed", length=48, special=False,
                                      opts=pulumi.ResourceOptions(parent=self))
         # Secret in the state and in previews (the seed is in the values), whatever the provider marks.
         attributes = args.request_header_attributes
         values = pulumi.Output.secret(seed.result.apply(lambda s: render.chart_values(platform, s, attributes)))
-        self.release = release(f"{name}-release", render.RELEASE_NAME, AI_GATEWAY_CHART, render.NAMESPACE, values,
-                               on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace, self.crds]))
+        self.release = helm_release(f"{name}-release", render.RELEASE_NAME, AI_GATEWAY_CHART, render.NAMESPACE, values,
+                                    on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace, self.crds]))
         self.register_outputs({"namespace": render.NAMESPACE, "release": self.release.name,
                                "extension_server": f"{render.CONTROLLER_NAME}.{render.NAMESPACE}"})

@@ -15,7 +15,8 @@ from infra.config import PlatformConfig
 from infra.render.services import envoy_gateway as render
 
 from ..k8s_object import register
-from ._helm import namespace, on_cluster, release
+from ..helm_release import helm_release
+from ._helm import namespace, on_cluster
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,10 @@ class EnvoyGateway(pulumi.ComponentResource):
             register(f"{name}-{render.REDIS_NAME}-{obj['kind'].lower()}", obj, inside)
             for obj in (render.render_rate_limit_redis() if args.global_rate_limit else ())
         )
-        self.release = release(f"{name}-release", render.RELEASE_NAME, ENVOY_GATEWAY_CHART, render.NAMESPACE,
-                               render.chart_values(args.platform, args.global_rate_limit),
-                               on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace, *self.redis]))
+        self.release = helm_release(f"{name}-release", render.RELEASE_NAME, ENVOY_GATEWAY_CHART, render.NAMESPACE,
+                                    render.chart_values(args.platform, args.global_rate_limit),
+                                    on_cluster(self, args.k8s_provider,
+                                               [*args.depends_on, self.namespace, *self.redis]))
         outputs = {"namespace": render.NAMESPACE, "release": self.release.name}
         if args.global_rate_limit:
             outputs["rate_limit_redis"] = render.redis_url()

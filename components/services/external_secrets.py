@@ -18,7 +18,8 @@ from infra.config import PlatformConfig
 from infra.render.services import external_secrets as render
 
 from ..k8s_object import register
-from ._helm import namespace, on_cluster, release
+from ..helm_release import helm_release
+from ._helm import namespace, on_cluster
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,10 @@ class ExternalSecrets(pulumi.ComponentResource):
 
         self.namespace = namespace(name, render.render_namespace(), self, args.k8s_provider, args.depends_on)
         # The controller starts with its credentials in place: after the association (and its grant).
-        self.release = release(f"{name}-release", render.RELEASE_NAME, EXTERNAL_SECRETS_CHART, render.NAMESPACE,
-                               render.chart_values(args.platform),
-                               on_cluster(self, args.k8s_provider,
-                                          [*args.depends_on, self.namespace, self.pod_identity]))
+        self.release = helm_release(f"{name}-release", render.RELEASE_NAME, EXTERNAL_SECRETS_CHART, render.NAMESPACE,
+                                    render.chart_values(args.platform),
+                                    on_cluster(self, args.k8s_provider,
+                                               [*args.depends_on, self.namespace, self.pod_identity]))
         self.cluster_secret_store = register(f"{name}-cluster-secret-store",
                                              render.cluster_secret_store(
                                                  args.region, render.secret_namespaces(args.platform)),

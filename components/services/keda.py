@@ -12,7 +12,8 @@ from infra.catalog.platform_versions import KEDA_CHART
 from infra.config import PlatformConfig
 from infra.render.services import keda as render
 
-from ._helm import namespace, on_cluster, release
+from ..helm_release import helm_release
+from ._helm import namespace, on_cluster
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Keda(pulumi.ComponentResource):
     def __init__(self, name: str, args: KedaArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(component_types.KEDA, name, None, opts)
         self.namespace = namespace(name, render.render_namespace(), self, args.k8s_provider, args.depends_on)
-        self.release = release(f"{name}-release", render.RELEASE_NAME, KEDA_CHART, render.NAMESPACE,
-                               render.chart_values(args.platform),
-                               on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace]))
+        self.release = helm_release(f"{name}-release", render.RELEASE_NAME, KEDA_CHART, render.NAMESPACE,
+                                    render.chart_values(args.platform),
+                                    on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace]))
         self.register_outputs({"namespace": render.NAMESPACE, "release": self.release.name})

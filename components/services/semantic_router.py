@@ -15,7 +15,8 @@ from infra.config import PlatformConfig
 from infra.render.services import semantic_router as render
 
 from ..k8s_object import register
-from ._helm import namespace, on_cluster, release
+from ..helm_release import helm_release
+from ._helm import namespace, on_cluster
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,10 @@ class SemanticRouter(pulumi.ComponentResource):
         super().__init__(component_types.SEMANTIC_ROUTER, name, None, opts)
         self.namespace = namespace(name, render.render_namespace(), self, args.k8s_provider, args.depends_on)
         # The first start downloads the classifiers (the chart's startup probe allows up to an hour).
-        self.release = release(f"{name}-release", render.RELEASE_NAME, SEMANTIC_ROUTER_CHART, render.NAMESPACE,
-                               render.chart_values(args.platform),
-                               on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace]),
-                               timeout=1800)
+        self.release = helm_release(f"{name}-release", render.RELEASE_NAME, SEMANTIC_ROUTER_CHART, render.NAMESPACE,
+                                    render.chart_values(args.platform),
+                                    on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace]),
+                                    timeout=1800)
         after = on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace, self.release])
         self.objects = tuple(register(f"{name}-{obj['kind'].lower()}", obj, after)
                              for obj in render.render_objects(args.platform))

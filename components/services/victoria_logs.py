@@ -15,7 +15,8 @@ from infra.catalog.platform_versions import VICTORIA_LOGS_SINGLE_CHART
 from infra.config import PlatformConfig
 from infra.render.services import victoria_logs as render
 
-from ._helm import namespace, on_cluster, release
+from ..helm_release import helm_release
+from ._helm import namespace, on_cluster
 
 TIMEOUT_SECONDS = 600  # the volume, then the StatefulSet and the vector DaemonSet on every node
 
@@ -37,9 +38,9 @@ class VictoriaLogs(pulumi.ComponentResource):
         platform = args.platform
         self.read_url = render.read_url(platform)
         self.namespace = namespace(name, render.render_namespace(platform), self, args.k8s_provider, args.depends_on)
-        self.release = release(f"{name}-release", render.RELEASE_NAME, VICTORIA_LOGS_SINGLE_CHART,
-                               render.namespace_name(platform), render.chart_values(platform),
-                               on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace]),
-                               timeout=TIMEOUT_SECONDS)
+        self.release = helm_release(f"{name}-release", render.RELEASE_NAME, VICTORIA_LOGS_SINGLE_CHART,
+                                    render.namespace_name(platform), render.chart_values(platform),
+                                    on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace]),
+                                    timeout=TIMEOUT_SECONDS)
         self.register_outputs({"namespace": render.namespace_name(platform), "read_url": self.read_url,
                                "release": self.release.name})

@@ -14,7 +14,8 @@ from infra.catalog.platform_versions import VICTORIA_METRICS_K8S_STACK_CHART
 from infra.config import PlatformConfig
 from infra.render.services import victoria_metrics as render
 
-from ._helm import namespace, on_cluster, release
+from ..helm_release import helm_release
+from ._helm import namespace, on_cluster
 
 TIMEOUT_SECONDS = 900  # the operator, then VMSingle's volume, VMAgent, VMAlert, Alertmanager and Grafana
 
@@ -52,10 +53,10 @@ class VictoriaMetricsStack(pulumi.ComponentResource):
                          render.GRAFANA_ADMIN_PASSWORD_KEY: password.result},
             opts=inside)
 
-        self.release = release(f"{name}-release", render.RELEASE_NAME, VICTORIA_METRICS_K8S_STACK_CHART,
-                               render.namespace_name(platform), render.chart_values(platform),
-                               on_cluster(self, args.k8s_provider,
-                                          [*args.depends_on, self.namespace, self.grafana_admin]),
-                               timeout=TIMEOUT_SECONDS)
+        self.release = helm_release(f"{name}-release", render.RELEASE_NAME, VICTORIA_METRICS_K8S_STACK_CHART,
+                                    render.namespace_name(platform), render.chart_values(platform),
+                                    on_cluster(self, args.k8s_provider,
+                                               [*args.depends_on, self.namespace, self.grafana_admin]),
+                                    timeout=TIMEOUT_SECONDS)
         self.register_outputs({"namespace": render.namespace_name(platform), "metrics_url": self.metrics_url,
                                "grafana_service": render.GRAFANA_SERVICE, "release": self.release.name})
