@@ -24,8 +24,8 @@ class ModelReleaseArgs:
     preloads: tuple[pulumi.Resource, ...] = ()  # the rollout waits for these
     depends_on: tuple[pulumi.Resource, ...] = ()  # every object waits for these (e.g. the namespace)
     # The Deployment also waits for what its pods need to start: the volumes they mount, their GPU
-    # pool, their Pod Identity association.
-    workload_needs: tuple[pulumi.Resource, ...] = ()
+    # pool, their Pod Identity association (None: not needed).
+    workload_needs: tuple[pulumi.Resource | None, ...] = ()
     autoscaler: pulumi.Resource | None = None  # KEDA: its ScaledObject's CRD and controller
     monitoring: pulumi.Resource | None = None  # the VictoriaMetrics operator: its scrape and rule CRDs
 

@@ -213,8 +213,7 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
                 preloads=tuple(preloads[r].job for r in weight_refs(model) if r in preloads),
                 depends_on=(serving.namespace_object,),
                 workload_needs=(*serving.mounted_by_models, pools[model.config.pool].schedulable,
-                                *([store.serving_identities[model.name]] if model.name in store.serving_identities
-                                  else [])),
+                                store.serving_identities.get(model.name)),
                 autoscaler=services.keda.release, monitoring=services.metrics.release,
             ),
             on_cluster,

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import dataclasses
+import json
 from pathlib import Path
 
 import pulumi
 import pytest
+import yaml
 
 from infra.plan.mocks import PlanMocks, PlanMonitor
-from infra.stack_file import load_stack_file
+from infra.plan.runner import run_plan
+from infra.stack_file import load_stack_file, platform_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,30 +53,23 @@ def reference_stack_file(stack: str = "dev"):
 def reference_config(stack: str = "dev", **sections):
     """The validated config of a reference stack, with top-level sections replaced as they would be
     written in the stack file (`reference_config(weights={...})`); a ConfigError if that is invalid."""
-    import json
-
-    from infra.stack_file import platform_config
-
     stack_file = reference_stack_file(stack)
     values = dict(stack_file.values) | {f"{stack_file.project}:{k}": json.dumps(v) for k, v in sections.items()}
     return platform_config(values, stack_file.display_path, stack_file.project)
+
+
 _reference_plans: dict = {}
 
 
 def reference_plan(stack: str):
     """The plan of a committed reference stack, run once per test session (tests must not mutate it)."""
     if stack not in _reference_plans:
-        from infra.plan.runner import run_plan
-
-        _reference_plans[stack] = run_plan(load_stack_file(ROOT / "stacks" / f"Pulumi.{stack}.yaml"))
+        _reference_plans[stack] = run_plan(reference_stack_file(stack))
     return _reference_plans[stack]
 
 
 def copied_plan(stack: str):
     """A reference plan whose registrations a test may change (the mocks' answers stay shared)."""
-    import copy
-    import dataclasses
-
     plan = reference_plan(stack)
     return dataclasses.replace(plan, resources=copy.deepcopy(plan.resources))
 
@@ -90,10 +88,6 @@ def swapped_revision_plan(tmp_root: Path):
     """prod with one model (SWAPPED_MODEL) at another revision: the plan the revision-swap tests of
     the plan, the diff and the AWS layer compare with prod, run once per session (do not mutate it)."""
     if "plan" not in _swapped:
-        import yaml
-
-        from infra.plan.runner import run_plan
-
         doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())
         next(m for m in doc["config"]["llm-platform:models"] if m["name"] == SWAPPED_MODEL)["revision"] = SWAPPED_REVISION
         path = tmp_root / "swapped" / "Pulumi.prod.yaml"

@@ -22,6 +22,8 @@ from pathlib import Path
 import yaml
 
 from infra.cli import main
+from infra.config import ConfigError
+from infra.stack_file import load_stack, report_config_error
 from tests.conftest import REFERENCE_STACKS, ROOT
 
 SEED = 20261203
@@ -97,9 +99,6 @@ def _plan(path: Path, out: Path) -> tuple[int, str, str]:
 
 def _rejected(stack: str, data: bytes, tmp: Path, through_cli: bool):
     """(path, out, exit code, stderr) when the file is refused; None when its config is accepted."""
-    from infra.config import ConfigError
-    from infra.stack_file import load_stack, report_config_error
-
     path = tmp / f"Pulumi.{stack}.yaml"
     path.write_bytes(data)
     try:

@@ -62,7 +62,8 @@ _MAX_KUBERNETES: dict[str, str] = {"bottlerocket": BOTTLEROCKET_MAX_KUBERNETES}
 _PINNED = re.compile(r"^v\d[\d.]*$")
 
 
-def _minor(version: str) -> tuple[int, int]:
+def kubernetes_minor(version: str) -> tuple[int, int]:
+    """`1.35` or `1.35.2` -> (1, 35), for comparing Kubernetes versions."""
     major, minor = version.split(".")[:2]
     return int(major), int(minor)
 
@@ -76,7 +77,7 @@ def ami_alias(family: str, kubernetes_version: str) -> str:
         raise ValueError(f"AMI release {version!r} for {family} is not pinned; "
                          "allowed: an exact release such as v1.2.3")
     ceiling = _MAX_KUBERNETES.get(family)
-    if ceiling is not None and _minor(kubernetes_version) > _minor(ceiling):
+    if ceiling is not None and kubernetes_minor(kubernetes_version) > kubernetes_minor(ceiling):
         raise ValueError(
             f"{family}@{version} has no Kubernetes {kubernetes_version} variant (it covers up to {ceiling}); "
             f"allowed: amiFamily al2023, or pin a newer {family} release in infra/catalog/platform_versions.py"
@@ -86,7 +87,7 @@ def ami_alias(family: str, kubernetes_version: str) -> str:
 
 def check_karpenter_supports(kubernetes_version: str) -> None:
     """Karpenter refuses to start on a Kubernetes minor newer than it was built for."""
-    if _minor(kubernetes_version) > _minor(KARPENTER_MAX_KUBERNETES):
+    if kubernetes_minor(kubernetes_version) > kubernetes_minor(KARPENTER_MAX_KUBERNETES):
         raise ValueError(
             f"Karpenter {KARPENTER_VERSION} supports Kubernetes up to {KARPENTER_MAX_KUBERNETES}, "
             f"not {kubernetes_version}; allowed: cluster.kubernetesVersion <= {KARPENTER_MAX_KUBERNETES}, "

@@ -12,12 +12,8 @@ AWS refuses or that move or strand data, read from the two stacks' configs.
 
 from __future__ import annotations
 
+from ..catalog.platform_versions import kubernetes_minor
 from ..plan.runner import Plan
-
-
-def _minor(version: str) -> tuple[int, int]:
-    major, minor = version.split(".")[:2]
-    return int(major), int(minor)
 
 
 def _region(plan: Plan) -> str | None:
@@ -25,12 +21,13 @@ def _region(plan: Plan) -> str | None:
 
 
 def version_warnings(old: str, new: str) -> list[str]:
-    if _minor(new) < _minor(old):
+    (old_major, old_minor), (new_major, new_minor) = kubernetes_minor(old), kubernetes_minor(new)
+    if (new_major, new_minor) < (old_major, old_minor):
         return [f"DOWNGRADE: cluster.kubernetesVersion {old} -> {new}: EKS cannot downgrade a cluster; the update "
                 "fails (allowed: the same or the next minor)"]
-    if _minor(new)[1] - _minor(old)[1] > 1 and _minor(new)[0] == _minor(old)[0]:
+    if new_major == old_major and new_minor - old_minor > 1:
         return [f"SKIP: cluster.kubernetesVersion {old} -> {new}: EKS upgrades one minor at a time; the update "
-                f"fails (allowed: {old.split('.')[0]}.{_minor(old)[1] + 1} first)"]
+                f"fails (allowed: {old_major}.{old_minor + 1} first)"]
     return []
 
 

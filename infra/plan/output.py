@@ -14,7 +14,10 @@ from ..cost import estimate
 from .runner import Plan
 
 
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's emitter when PyYAML has it
+SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter when PyYAML has it
+
+
+class _Dumper(SAFE_DUMPER):
     pass
 
 
@@ -62,9 +65,7 @@ def _written_by_a_plan(root: Path) -> bool:
         return False
     if (root / MARKER).is_file():
         return True
-    entries = list(root.rglob("*"))
-    files = [p for p in entries if not p.is_dir()]
-    return all(p.suffix == ".yaml" and len(p.relative_to(root).parts) == 2 for p in files)
+    return all(p.suffix == ".yaml" and len(p.relative_to(root).parts) == 2 for p in root.rglob("*") if p.is_file())
 
 
 def write_manifests(plan: Plan, root: Path) -> list[Path]:
@@ -77,11 +78,13 @@ def write_manifests(plan: Plan, root: Path) -> list[Path]:
                           "it; allowed: an --out folder the plan owns")
     root.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root.parent))
+    written = []
     try:
         for obj in plan.kubernetes_objects():
-            path = manifest_path(staging, obj)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(manifest_text(obj))
+            relative = manifest_path(Path(), obj)
+            (staging / relative).parent.mkdir(parents=True, exist_ok=True)
+            (staging / relative).write_text(manifest_text(obj))
+            written.append(root / relative)
         (staging / MARKER).write_text("written by `python -m infra plan`; the next plan replaces this folder\n")
         if root.exists():
             shutil.rmtree(root)
@@ -89,7 +92,7 @@ def write_manifests(plan: Plan, root: Path) -> list[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return sorted(p for p in root.rglob("*.yaml"))
+    return written
 
 
 def plan_document(plan: Plan, validation: list[str]) -> dict:

@@ -94,11 +94,16 @@ def _render(chart_ref: str, version: str, name: str, namespace: str, values_json
     return tuple(sorted(json.loads(raw).items()))
 
 
+def _render_args(release: Release, kubernetes_version: str, api_versions: tuple[str, ...],
+                 values: dict | None) -> tuple:
+    chosen = release.values if values is None else values
+    return (release.chart_ref, release.version, release.name, release.namespace, json.dumps(chosen, sort_keys=True),
+            f"v{kubernetes_version}.0", tuple(sorted(api_versions)))
+
+
 def render_uncached(release: Release, kubernetes_version: str, api_versions: tuple[str, ...] = ()) -> dict[str, str]:
     """A render of its own (templates that generate certificates come out different each time)."""
-    return dict(_render.__wrapped__(release.chart_ref, release.version, release.name, release.namespace,
-                                    json.dumps(release.values, sort_keys=True), f"v{kubernetes_version}.0",
-                                    tuple(sorted(api_versions))))
+    return dict(_render.__wrapped__(*_render_args(release, kubernetes_version, api_versions, None)))
 
 
 # PEM certificates and keys, base64-encoded or not, as charts' genCA/genSignedCert produce them anew on
@@ -113,9 +118,7 @@ def comparable(manifests: dict[str, str]) -> dict[str, str]:
 def render(release: Release, kubernetes_version: str, api_versions: tuple[str, ...] = (),
            values: dict | None = None) -> dict[str, str]:
     """Template path -> rendered text (`lookup` finds nothing, as on a first install)."""
-    chosen = release.values if values is None else values
-    return dict(_render(release.chart_ref, release.version, release.name, release.namespace,
-                        json.dumps(chosen, sort_keys=True), f"v{kubernetes_version}.0", tuple(sorted(api_versions))))
+    return dict(_render(*_render_args(release, kubernetes_version, api_versions, values)))
 
 
 def objects(manifests: dict[str, str], namespace: str) -> list[dict]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from infra.plan.output import canonical, manifest_path, manifest_text
+from infra.plan.output import SAFE_DUMPER, canonical, manifest_path, manifest_text
 from infra.plan.runner import Plan, kubernetes_object, shown_inputs
 
 GOLDEN_ROOT = Path(__file__).resolve().parent
@@ -47,8 +47,8 @@ def resource_rows(plan: Plan) -> list[dict]:
 def golden_files(plan: Plan) -> dict[str, str]:
     """Relative path -> text of every golden file of one plan."""
     files = {str(manifest_path(Path(MANIFESTS), obj)): manifest_text(obj) for obj in plan.kubernetes_objects()}
-    files[RESOURCES] = yaml.dump(resource_rows(plan), Dumper=yaml.CSafeDumper if hasattr(yaml, "CSafeDumper")
-                                 else yaml.SafeDumper, sort_keys=False, default_flow_style=False, width=120)
+    files[RESOURCES] = yaml.dump(resource_rows(plan), Dumper=SAFE_DUMPER, sort_keys=False, default_flow_style=False,
+                                 width=120)
     return files
 
 

@@ -6,14 +6,13 @@ import shutil
 import sys
 
 from infra.plan.runner import run_plan
-from infra.stack_file import load_stack_file, stack_file_path
-from tests.conftest import REFERENCE_STACKS
+from tests.conftest import REFERENCE_STACKS, reference_stack_file
 from tests.golden import GOLDEN_ROOT, golden_files
 
 
 def main() -> int:
     for stack in REFERENCE_STACKS:
-        files = golden_files(run_plan(load_stack_file(stack_file_path(stack))))
+        files = golden_files(run_plan(reference_stack_file(stack)))
         target = GOLDEN_ROOT / stack
         staging = GOLDEN_ROOT / f".{stack}.new"
         shutil.rmtree(staging, ignore_errors=True)
