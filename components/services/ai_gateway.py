@@ -15,10 +15,11 @@ import pulumi_random as random
 from infra.catalog import component_types
 from infra.catalog.platform_versions import AI_GATEWAY_CHART, AI_GATEWAY_CRDS_CHART
 from infra.config import PlatformConfig
+from infra.render import platform_flows
 from infra.render.services import ai_gateway as render
 
 from ..helm_release import helm_release
-from ._helm import namespace, on_cluster
+from ._helm import namespace, network_policies, on_cluster
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class AiGatewayArgs:
 
 class AiGateway(pulumi.ComponentResource):
     namespace: pulumi.CustomResource
+    network_policies: tuple[pulumi.CustomResource, ...]
     crds: k8s.helm.v3.Release
     release: k8s.helm.v3.Release
 
@@ -40,6 +42,8 @@ class AiGateway(pulumi.ComponentResource):
         super().__init__(component_types.AI_GATEWAY, name, None, opts)
         platform = args.platform
         self.namespace = namespace(name, render.render_namespace(), self, args.k8s_provider, args.depends_on)
+        self.network_policies = network_policies(name, platform_flows.ai_gateway_policies(platform), self,
+                                                 args.k8s_provider, [*args.depends_on, self.namespace])
         self.crds = helm_release(f"{name}-crds", render.CRDS_RELEASE_NAME, AI_GATEWAY_CRDS_CHART, render.NAMESPACE, {},
                                  on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace]))
         # The MCP session key seed: generated once, kept (secret) in the stack state, stable across updates.
@@ -49,6 +53,7 @@ class AiGateway(pulumi.ComponentResource):
         attributes = args.request_header_attributes
         values = pulumi.Output.secret(seed.result.apply(lambda s: render.chart_values(platform, s, attributes)))
         self.release = helm_release(f"{name}-release", render.RELEASE_NAME, AI_GATEWAY_CHART, render.NAMESPACE, values,
-                                    on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace, self.crds]))
+                                    on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace, self.crds,
+                                                *self.network_policies]))
         self.register_outputs({"namespace": render.NAMESPACE, "release": self.release.name,
                                "extension_server": f"{render.CONTROLLER_NAME}.{render.NAMESPACE}"})

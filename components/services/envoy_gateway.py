@@ -12,11 +12,12 @@ import pulumi_kubernetes as k8s
 from infra.catalog import component_types
 from infra.catalog.platform_versions import ENVOY_GATEWAY_CHART
 from infra.config import PlatformConfig
+from infra.render import platform_flows
 from infra.render.services import envoy_gateway as render
 
 from ..k8s_object import register
 from ..helm_release import helm_release
-from ._helm import namespace, on_cluster
+from ._helm import namespace, network_policies, on_cluster
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class EnvoyGatewayArgs:
 
 class EnvoyGateway(pulumi.ComponentResource):
     namespace: pulumi.CustomResource
+    network_policies: tuple[pulumi.CustomResource, ...]
     redis: tuple[pulumi.CustomResource, ...]  # empty without global rate limiting
     release: k8s.helm.v3.Release
 
@@ -38,6 +40,8 @@ class EnvoyGateway(pulumi.ComponentResource):
         super().__init__(component_types.ENVOY_GATEWAY, name, None, opts)
         self.namespace = namespace(name, render.render_namespace(), self, args.k8s_provider, args.depends_on)
         inside = on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace])
+        self.network_policies = network_policies(name, platform_flows.envoy_gateway_policies(args.platform), self,
+                                                 args.k8s_provider, [*args.depends_on, self.namespace])
         self.redis = tuple(
             register(f"{name}-{render.REDIS_NAME}-{obj['kind'].lower()}", obj, inside)
             for obj in (render.render_rate_limit_redis() if args.global_rate_limit else ())
@@ -45,7 +49,8 @@ class EnvoyGateway(pulumi.ComponentResource):
         self.release = helm_release(f"{name}-release", render.RELEASE_NAME, ENVOY_GATEWAY_CHART, render.NAMESPACE,
                                     render.chart_values(args.platform, args.global_rate_limit),
                                     on_cluster(self, args.k8s_provider,
-                                               [*args.depends_on, self.namespace, *self.redis]))
+                                               [*args.depends_on, self.namespace, *self.redis,
+                                                *self.network_policies]))
         outputs = {"namespace": render.NAMESPACE, "release": self.release.name}
         if args.global_rate_limit:
             outputs["rate_limit_redis"] = render.redis_url()

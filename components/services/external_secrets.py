@@ -15,11 +15,12 @@ import pulumi_kubernetes as k8s
 from infra.catalog import component_types
 from infra.catalog.platform_versions import EXTERNAL_SECRETS_CHART
 from infra.config import PlatformConfig
+from infra.render import platform_flows
 from infra.render.services import external_secrets as render
 
 from ..k8s_object import register
 from ..helm_release import helm_release
-from ._helm import namespace, on_cluster
+from ._helm import namespace, network_policies, on_cluster
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class ExternalSecrets(pulumi.ComponentResource):
     policy: aws.iam.Policy | None
     pod_identity: aws.eks.PodIdentityAssociation
     namespace: pulumi.CustomResource
+    network_policies: tuple[pulumi.CustomResource, ...]
     release: k8s.helm.v3.Release
     cluster_secret_store: pulumi.CustomResource
     role_arn: pulumi.Output[str]
@@ -75,11 +77,14 @@ class ExternalSecrets(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.depends_on, *grants]))
 
         self.namespace = namespace(name, render.render_namespace(), self, args.k8s_provider, args.depends_on)
+        self.network_policies = network_policies(name, platform_flows.external_secrets_policies(args.platform), self,
+                                                 args.k8s_provider, [*args.depends_on, self.namespace])
         # The controller starts with its credentials in place: after the association (and its grant).
         self.release = helm_release(f"{name}-release", render.RELEASE_NAME, EXTERNAL_SECRETS_CHART, render.NAMESPACE,
                                     render.chart_values(args.platform),
                                     on_cluster(self, args.k8s_provider,
-                                               [*args.depends_on, self.namespace, self.pod_identity]))
+                                               [*args.depends_on, self.namespace, self.pod_identity,
+                                                *self.network_policies]))
         self.cluster_secret_store = register(f"{name}-cluster-secret-store",
                                              render.cluster_secret_store(
                                                  args.region, render.secret_namespaces(args.platform)),

@@ -12,10 +12,11 @@ import pulumi_random as random
 from infra.catalog import component_types
 from infra.catalog.platform_versions import VICTORIA_METRICS_K8S_STACK_CHART
 from infra.config import PlatformConfig
+from infra.render import platform_flows
 from infra.render.services import victoria_metrics as render
 
 from ..helm_release import helm_release
-from ._helm import namespace, on_cluster
+from ._helm import namespace, network_policies, on_cluster
 
 TIMEOUT_SECONDS = 900  # the operator, then VMSingle's volume, VMAgent, VMAlert, Alertmanager and Grafana
 
@@ -29,6 +30,7 @@ class VictoriaMetricsStackArgs:
 
 class VictoriaMetricsStack(pulumi.ComponentResource):
     namespace: pulumi.CustomResource
+    network_policies: tuple[pulumi.CustomResource, ...]
     grafana_admin: k8s.core.v1.Secret
     release: k8s.helm.v3.Release
     metrics_url: str
@@ -43,6 +45,8 @@ class VictoriaMetricsStack(pulumi.ComponentResource):
                             resource=self)
         self.namespace = namespace(name, render.render_namespace(platform), self, args.k8s_provider, args.depends_on)
         inside = on_cluster(self, args.k8s_provider, [*args.depends_on, self.namespace])
+        self.network_policies = network_policies(name, platform_flows.monitoring_policies(platform), self,
+                                                 args.k8s_provider, [*args.depends_on, self.namespace])
 
         # Grafana's admin login: a generated password in a Secret the chart reads (admin.existingSecret).
         password = random.RandomPassword(f"{name}-grafana-admin-password", length=32, special=False,
@@ -56,7 +60,8 @@ class VictoriaMetricsStack(pulumi.ComponentResource):
         self.release = helm_release(f"{name}-release", render.RELEASE_NAME, VICTORIA_METRICS_K8S_STACK_CHART,
                                     render.namespace_name(platform), render.chart_values(platform),
                                     on_cluster(self, args.k8s_provider,
-                                               [*args.depends_on, self.namespace, self.grafana_admin]),
+                                               [*args.depends_on, self.namespace, self.grafana_admin,
+                                                *self.network_policies]),
                                     timeout=TIMEOUT_SECONDS)
         self.register_outputs({"namespace": render.namespace_name(platform), "metrics_url": self.metrics_url,
                                "grafana_service": render.GRAFANA_SERVICE, "release": self.release.name})

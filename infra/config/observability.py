@@ -24,6 +24,11 @@ def platform_metrics_url(namespace: str) -> str:
     return f"http://vmsingle-{VM_FULLNAME}.{namespace}.svc:{VMSINGLE_PORT}"
 
 
+def is_platform_metrics_url(url: str) -> bool:
+    """Whether `url` is the platform's own VictoriaMetrics (in any namespace), not an external endpoint."""
+    return _PLATFORM_VMSINGLE.match(url) is not None
+
+
 class PlatformAlerts(StackModel):
     gateway_error_ratio: float = Field(default=0.05, gt=0, lt=1,
                                        description="share of gateway responses that are 5xx, over 10 minutes")

@@ -6,9 +6,7 @@ from __future__ import annotations
 from ..catalog.vllm import VLLM_PORT
 from ..config import PlatformConfig, ResolvedModel
 from .labels import metadata, model_labels, model_selector
-
-POD_IDENTITY_AGENT = "169.254.170.23/32"  # EKS Pod Identity agent (credentials for S3 streaming)
-
+from .network_policy import dns_egress, https_egress_outside_cluster, namespace_peer, pod_identity_egress
 
 def render_service(platform: PlatformConfig, model: ResolvedModel) -> dict:
     return {
@@ -21,30 +19,6 @@ def render_service(platform: PlatformConfig, model: ResolvedModel) -> dict:
             "ports": [{"name": "http", "port": VLLM_PORT, "targetPort": "http", "protocol": "TCP"}],
         },
     }
-
-
-def dns_egress() -> dict:
-    return {
-        "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
-                "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
-        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-    }
-
-
-def https_egress_outside_cluster() -> dict:
-    return {
-        "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]}}],
-        "ports": [{"protocol": "TCP", "port": 443}],
-    }
-
-
-def pod_identity_egress() -> dict:
-    return {"to": [{"ipBlock": {"cidr": POD_IDENTITY_AGENT}}], "ports": [{"protocol": "TCP", "port": 80}]}
-
-
-def namespace_peer(namespace: str, pod_labels: dict[str, str]) -> dict:
-    return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}},
-            "podSelector": {"matchLabels": pod_labels}}
 
 
 def render_network_policy(platform: PlatformConfig, model: ResolvedModel) -> dict:

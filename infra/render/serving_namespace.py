@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import PlatformConfig
-from ..config.serving import DEFAULT_DENY_POLICY, PRELOAD_NAME, TOOLS_CONFIGMAP
+from ..config.serving import PRELOAD_NAME, TOOLS_CONFIGMAP
 from .labels import PART_OF, metadata, preload_labels
-from .model_network import dns_egress, https_egress_outside_cluster, pod_identity_egress
+from .network_policy import default_deny, dns_egress, https_egress_outside_cluster, pod_identity_egress
 from .weight_preload import SERVICE_ACCOUNT
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
@@ -33,12 +33,7 @@ def render_namespace(platform: PlatformConfig) -> dict:
 
 
 def render_default_deny(platform: PlatformConfig) -> dict:
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": metadata(DEFAULT_DENY_POLICY, platform.serving.namespace, _LABELS),
-        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
-    }
+    return default_deny(platform.serving.namespace, _LABELS)
 
 
 def render_preload_service_account(platform: PlatformConfig) -> dict:

@@ -37,6 +37,7 @@ from __future__ import annotations
 from ...catalog.platform_versions import RATE_LIMIT_REDIS_IMAGE
 from ...config import PlatformConfig
 from ..labels import metadata
+from ..network_policy import network_policy, tcp
 from . import envoy_gateway_names as names
 from .common import (
     MANAGED_LABELS,
@@ -59,7 +60,7 @@ REDIS_PORT = 6379
 _REDIS_UID, _REDIS_GID = 999, 1000  # user and group `redis` of the official Alpine image
 _REDIS_MEMORY = "128Mi"  # request and limit
 _REDIS_MAXMEMORY = "96mb"  # below the limit: Redis evicts instead of being OOM-killed
-_REDIS_SELECTOR = {"app.kubernetes.io/name": REDIS_NAME, "app.kubernetes.io/component": "rate-limit-store"}
+REDIS_SELECTOR = {"app.kubernetes.io/name": REDIS_NAME, "app.kubernetes.io/component": "rate-limit-store"}
 # Labels of the rate limit pods Envoy Gateway creates (internal/infrastructure/kubernetes/ratelimit at
 # v1.9.0, testdata/deployments/default.yaml): the only clients Redis admits.
 RATE_LIMIT_POD_SELECTOR = {"app.kubernetes.io/name": "envoy-ratelimit", "app.kubernetes.io/component": "ratelimit",
@@ -128,7 +129,7 @@ def chart_values(platform: PlatformConfig, global_rate_limit: bool = False) -> d
 
 
 def _redis_labels() -> dict[str, str]:
-    return {**MANAGED_LABELS, **_REDIS_SELECTOR}
+    return {**MANAGED_LABELS, **REDIS_SELECTOR}
 
 
 def _redis_container() -> dict:
@@ -161,7 +162,7 @@ def render_rate_limit_redis() -> list[dict]:
         "metadata": metadata(REDIS_NAME, NAMESPACE, labels),
         "spec": {
             "replicas": 1,
-            "selector": {"matchLabels": dict(_REDIS_SELECTOR)},
+            "selector": {"matchLabels": dict(REDIS_SELECTOR)},
             "template": {
                 "metadata": {"labels": labels},
                 "spec": {
@@ -182,21 +183,11 @@ def render_rate_limit_redis() -> list[dict]:
         "metadata": metadata(REDIS_NAME, NAMESPACE, labels),
         "spec": {
             "type": "ClusterIP",
-            "selector": dict(_REDIS_SELECTOR),
+            "selector": dict(REDIS_SELECTOR),
             "ports": [{"name": "redis", "port": REDIS_PORT, "targetPort": "redis", "protocol": "TCP"}],
         },
     }
-    network_policy = {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": metadata(REDIS_NAME, NAMESPACE, labels),
-        "spec": {
-            "podSelector": {"matchLabels": dict(_REDIS_SELECTOR)},
-            "policyTypes": ["Ingress"],
-            "ingress": [{
-                "from": [{"podSelector": {"matchLabels": dict(RATE_LIMIT_POD_SELECTOR)}}],
-                "ports": [{"protocol": "TCP", "port": REDIS_PORT}],
-            }],
-        },
-    }
-    return [deployment, service, network_policy]
+    policy = network_policy(REDIS_NAME, NAMESPACE, labels, REDIS_SELECTOR,
+                            [{"from": [{"podSelector": {"matchLabels": dict(RATE_LIMIT_POD_SELECTOR)}}],
+                              "ports": tcp(REDIS_PORT)}], [])
+    return [deployment, service, policy]

@@ -26,7 +26,7 @@ from __future__ import annotations
 from ...catalog.platform_versions import SEMANTIC_ROUTER_IMAGE_REPOSITORY, SEMANTIC_ROUTER_VERSION
 from ...config import PlatformConfig
 from ..labels import metadata
-from ..model_network import dns_egress, https_egress_outside_cluster, namespace_peer
+from ..network_policy import dns_egress, https_egress_outside_cluster, namespace_peer
 from ..observability.gateway_metrics import ENVOY_PROXY_LABELS
 from ..observability.scrapes import OWNING_GATEWAY_LABEL
 from .common import (
@@ -150,8 +150,9 @@ def render_service_scrape(platform: PlatformConfig) -> dict:
 
 
 def render_objects(platform: PlatformConfig) -> list[dict]:
-    """What the component registers next to the release (after it: the Service must exist to scrape)."""
-    objects = [render_network_policy(platform)]
+    """What the component registers after the release (the Service must exist to scrape); the
+    NetworkPolicy (`render_network_policy`) goes before it."""
+    objects = []
     pdb = render_pod_disruption_budget(platform)
     if pdb is not None:
         objects.append(pdb)

@@ -42,20 +42,23 @@ def test_the_router_component_and_its_children(services_mocks):
     component = services_mocks.named("semantic-router")
     assert component.type == "llm-platform:services:SemanticRouter" and not component.custom
     children = [r for r in services_mocks.registrations if r.parent == component.urn]
-    assert sorted(r.name for r in children) == ["semantic-router-namespace", "semantic-router-networkpolicy",
-                                                "semantic-router-release", "semantic-router-vmservicescrape"]
+    assert sorted(r.name for r in children) == [
+        "semantic-router-default-deny-networkpolicy", "semantic-router-namespace", "semantic-router-networkpolicy",
+        "semantic-router-release", "semantic-router-vmservicescrape"]
     release = services_mocks.named("semantic-router-release")
     assert (release.inputs["chart"], release.inputs["version"]) == (
         "oci://ghcr.io/vllm-project/charts/semantic-router", "0.2.0")
     assert release.inputs["name"] == render.RELEASE_NAME and release.inputs["namespace"] == render.NAMESPACE
     assert release.inputs["values"]["image"]["tag"] == "v0.2.0"
     assert release.inputs["timeout"] == 1800  # the first start downloads the classifiers
-    # after its namespace and the metrics stack (the scrape's CRD); its objects after the release
+    # after its namespace, its network policies (the pods start with their flows) and the metrics stack
+    # (the scrape's CRD); the scrape after the release
     deps = set(release.dependencies)
-    assert {services_mocks.named("semantic-router-namespace").urn,
-            services_mocks.named("metrics-release").urn} <= deps
+    policies = ("semantic-router-networkpolicy", "semantic-router-default-deny-networkpolicy")
+    assert {services_mocks.named("semantic-router-namespace").urn, services_mocks.named("metrics-release").urn,
+            *(services_mocks.named(name).urn for name in policies)} <= deps
+    assert release.urn in services_mocks.named("semantic-router-vmservicescrape").dependencies
     for name in ("semantic-router-networkpolicy", "semantic-router-vmservicescrape"):
         child = services_mocks.named(name)
-        assert release.urn in child.dependencies
         obj = {k: child.inputs[k] for k in ("apiVersion", "kind", "metadata", "spec")}
         assert validate_object(obj, "1.35") == []

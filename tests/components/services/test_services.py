@@ -98,7 +98,10 @@ def test_every_kubernetes_resource_uses_the_cluster_provider(services_mocks):
     build()
     provider = services_mocks.named("cluster")
     kube = [r for r in services_mocks.registrations if r.custom and r.type.startswith("kubernetes:")]
-    assert len(kube) == 6 + 7 + 1 + 1  # namespaces, releases, the Grafana admin Secret, the ClusterSecretStore
+    policies = [r for r in kube if r.type == "kubernetes:networking.k8s.io/v1:NetworkPolicy"]
+    # namespaces, releases, the Grafana admin Secret, the ClusterSecretStore, and the network policies
+    assert len(kube) - len(policies) == 6 + 7 + 1 + 1
+    assert len([p for p in policies if p.name.endswith("-default-deny-networkpolicy")]) == 6  # one per namespace
     assert all(r.provider and r.provider.startswith(provider.urn) for r in kube)
 
 

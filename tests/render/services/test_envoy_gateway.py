@@ -186,7 +186,7 @@ def test_only_the_rate_limit_pods_reach_redis():
     assert service["spec"]["selector"] == selector == policy["spec"]["podSelector"]["matchLabels"]
     assert selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
     (rule,) = policy["spec"]["ingress"]
-    assert policy["spec"]["policyTypes"] == ["Ingress"]
+    assert policy["spec"]["policyTypes"] == ["Ingress", "Egress"] and policy["spec"]["egress"] == []  # answers only
     # the labels Envoy Gateway v1.9.0 puts on its envoy-ratelimit pods
     assert rule["from"] == [{"podSelector": {"matchLabels": {
         "app.kubernetes.io/name": "envoy-ratelimit", "app.kubernetes.io/component": "ratelimit",

@@ -14,7 +14,7 @@ from infra.validation.k8s_schema import validate_object
 from policies.rules.secrets import check_plain_secrets
 
 from ..conftest import build_platform
-from .charts import K8S, chart_file, helm_merged, unknown_keys, upstream_values
+from .charts import K8S, chart_file, helm_merged, unknown_keys
 
 CHART = "victoria-metrics-k8s-stack"
 SUBCHARTS = ("grafana", "kube-state-metrics", "prometheus-node-exporter", "victoria-metrics-operator")
