@@ -24,7 +24,8 @@ from .config import ConfigError, PlatformConfig
 from .cost import estimate
 from .stack_file import StackFile, load_stack, report_config_error
 
-SUMMARY = "{mandatory} mandatory, {advisory} advisory violations across {rules} rules; {resources} resources checked"
+SUMMARY = ("{mandatory} mandatory, {advisory} advisory violations ({rules} of {total} rules violated); "
+           "{resources} resources checked")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Violation:
 class CheckResult:
     violations: list[Violation] = field(default_factory=list)
     resources_checked: int = 0
+    rules_checked: int = 0
 
     @property
     def mandatory(self) -> list[Violation]:
@@ -58,7 +60,7 @@ class CheckResult:
 
     def summary(self) -> str:
         return SUMMARY.format(mandatory=len(self.mandatory), advisory=len(self.advisory), rules=self.rules_violated,
-                              resources=self.resources_checked)
+                              total=self.rules_checked, resources=self.resources_checked)
 
 
 # ---- facts for the stack rules ------------------------------------------------------------------
@@ -129,7 +131,7 @@ def evaluate(custom: Sequence, every: Sequence | None = None, config: Mapping[st
     every = custom if every is None else every
     config = config or {}
     by_urn = {v.urn: v for v in list(every) + list(custom)}
-    result = CheckResult(resources_checked=len(custom))
+    result = CheckResult(resources_checked=len(custom), rules_checked=len(rules))
     for rule in rules:
         if rule.kind == "resource":
             for view in custom:

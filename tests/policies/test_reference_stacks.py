@@ -42,7 +42,7 @@ def test_check_command_exits_zero_on_reference_stacks(stack, capsys):
     assert main(["check", "--stack", stack]) == 0
     out = capsys.readouterr().out
     assert f"Policy check of stack {stack!r}: {len(RULES)} rules" in out
-    assert out.rstrip().splitlines()[-1].startswith("0 mandatory, 0 advisory violations across 0 rules; ")
+    assert out.rstrip().splitlines()[-1].startswith(f"0 mandatory, 0 advisory violations (0 of {len(RULES)} rules violated); ")
 
 
 def _broken(plans, stack, mutate):
@@ -59,7 +59,7 @@ def test_an_unprotected_weight_bucket_fails_naming_rule_and_resource(plans):
     assert ("  - aws:s3/bucket:Bucket weight-store-bucket: weight bucket 'llm-platform-dev-weights' is not "
             "protected") in report
     assert "  remediation: Register the bucket with protect=True" in report
-    assert report.splitlines()[-1].startswith("1 mandatory, 0 advisory violations across 1 rules; ")
+    assert report.splitlines()[-1].startswith(f"1 mandatory, 0 advisory violations (1 of {len(RULES)} rules violated); ")
 
 
 def test_a_deployment_without_gpu_limit_fails_naming_rule_and_resource(plans):
