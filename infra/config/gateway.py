@@ -3,9 +3,10 @@
 One endpoint routes on the requested model name to each model's vLLM Service, or to a hosted
 provider when the self-hosted model fails. What the stack sets here:
 
-- `name`, `namespace`: the Gateway. The namespace must be the one Envoy Gateway runs its proxies in
-  (its controller namespace, the default deployment mode): the models' NetworkPolicy admits pods
-  labelled `gateway.envoyproxy.io/owning-gateway-name=<name>` in `<namespace>`.
+- `name`, `namespace`: the Gateway. The namespace can only be the one Envoy Gateway runs its proxies
+  in (`envoy-gateway-system`, its controller namespace in the default deployment mode): the Gateway's
+  objects go there, and the models' NetworkPolicy admits pods labelled
+  `gateway.envoyproxy.io/owning-gateway-name=<name>` in it.
 - `internal` (default true): the proxies get a Service of type LoadBalancer that the AWS cloud
   provider (or the AWS Load Balancer Controller, when installed) turns into an **internal** NLB in
   the private subnets. `internal: false` makes it internet-facing and then needs
@@ -155,9 +156,14 @@ class ProxyResources(StackModel):
         return value
 
 
+# Envoy Gateway's controller namespace: the platform installs it there, and in its default deployment
+# mode it runs every Gateway's proxies there too.
+ENVOY_GATEWAY_NAMESPACE = "envoy-gateway-system"
+
+
 class GatewayConfig(StackModel):
     name: K8sName = "llm-gateway"
-    namespace: K8sName = Field(default="envoy-gateway-system",
+    namespace: K8sName = Field(default=ENVOY_GATEWAY_NAMESPACE,
                                description="where Envoy Gateway runs the proxies (its controller namespace)")
     internal: bool = Field(default=True, description="internal NLB (private subnets); false: internet-facing NLB")
     allowed_source_cidrs: CidrAllowList = Field(default_factory=list,
@@ -170,6 +176,17 @@ class GatewayConfig(StackModel):
     stream_idle_timeout_seconds: int | None = Field(default=None, ge=1, le=3600)
     retries: RetryConfig = Field(default_factory=RetryConfig)
     semantic_router: SemanticRouterConfig = Field(default_factory=SemanticRouterConfig)
+
+    @field_validator("namespace")
+    @classmethod
+    def _proxies_namespace(cls, value: str) -> str:
+        """The Gateway, its routes and policies go where the proxies run; any other namespace is one
+        nothing creates, and the models' and router's policies would admit proxies that never run there."""
+        if value != ENVOY_GATEWAY_NAMESPACE:
+            raise ValueError(f"{value!r} is not where Envoy Gateway runs the gateway's proxies; allowed: "
+                             f"{ENVOY_GATEWAY_NAMESPACE!r} (its controller namespace, the only one the platform "
+                             "installs it in)")
+        return value
 
     @field_validator("tenants")
     @classmethod

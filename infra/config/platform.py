@@ -23,14 +23,26 @@ from .base import PoolName, StackModel
 from .autoscaling_checks import autoscaling_issues
 from .budget import BudgetConfig
 from .cluster import ClusterConfig, NetworkConfig, share_problem
-from .gateway import GatewayConfig, gateway_issues
+from .gateway import ENVOY_GATEWAY_NAMESPACE, GatewayConfig, gateway_issues
 from .gpu_pools import GpuPoolConfig
 from .models import ModelConfig
 from .observability import ObservabilityConfig
 from .serving import KUBERNETES_NAMESPACES, SHARED_OBJECT_NAMES, ServingConfig
-from .services import ServicesConfig
+from .services import (
+    AI_GATEWAY_NAMESPACE,
+    EXTERNAL_SECRETS_NAMESPACE,
+    KEDA_NAMESPACE,
+    SEMANTIC_ROUTER_NAMESPACE,
+    ServicesConfig,
+)
 from .issues import Issue, Path
 from .weights import WeightsConfig
+
+
+# The namespaces of the platform services that the stack cannot move, and whose they are.
+_FIXED_NAMESPACES = {KEDA_NAMESPACE: "KEDA", EXTERNAL_SECRETS_NAMESPACE: "External Secrets",
+                     ENVOY_GATEWAY_NAMESPACE: "Envoy Gateway", AI_GATEWAY_NAMESPACE: "the Envoy AI Gateway",
+                     SEMANTIC_ROUTER_NAMESPACE: "the semantic router"}
 
 
 @dataclass(frozen=True)
@@ -182,15 +194,24 @@ class PlatformConfig(StackModel):
         return found
 
     def _namespace_issues(self) -> list[Issue]:
-        """The namespaces the platform creates: none of Kubernetes' own, and not one twice."""
-        found = [Issue(at, f"{ns!r} belongs to Kubernetes; the platform creates (and on destroy deletes) its "
-                           "namespaces; allowed: another name")
-                 for at, ns in ((("serving", "namespace"), self.serving.namespace),
-                                (("observability", "namespace"), self.observability.namespace))
-                 if ns in KUBERNETES_NAMESPACES]
-        if self.serving.namespace == self.observability.namespace:
-            found.append(Issue(("serving", "namespace"), f"{self.serving.namespace!r} is also observability.namespace; "
-                               "both would create it; allowed: two different namespaces"))
+        """The namespaces the platform creates: none of Kubernetes' own, none a fixed service namespace,
+        and not one twice."""
+        configured: dict[Path, str] = {("serving", "namespace"): self.serving.namespace,
+                                       ("observability", "namespace"): self.observability.namespace,
+                                       ("services", "logs", "namespace"): self.services.logs.namespace}
+        found: list[Issue] = []
+        seen: dict[str, Path] = {}
+        for at, ns in configured.items():
+            if ns in KUBERNETES_NAMESPACES:
+                found.append(Issue(at, f"{ns!r} belongs to Kubernetes; the platform creates (and on destroy "
+                                       "deletes) its namespaces; allowed: another name"))
+            elif ns in _FIXED_NAMESPACES:
+                found.append(Issue(at, f"{ns!r} is the namespace of {_FIXED_NAMESPACES[ns]}, which the platform "
+                                       "creates; allowed: another name"))
+            elif ns in seen:
+                found.append(Issue(seen[ns], f"{ns!r} is also {'.'.join(at)}; both would create it; allowed: "
+                                             "different namespaces"))
+            seen.setdefault(ns, at)
         return found
 
     def _allow_list_issues(self) -> list[Issue]:

@@ -20,6 +20,13 @@ _MEMORY = re.compile(r"^[1-9]\d*(Mi|Gi)$")
 _RETENTION = re.compile(r"^([1-9]\d*)(h|d|w|y)$")
 _HOURS = {"h": 1, "d": 24, "w": 24 * 7, "y": 24 * 365}
 
+# The services' fixed namespaces (Envoy Gateway's is config.gateway.ENVOY_GATEWAY_NAMESPACE), by service.
+KEDA_NAMESPACE = "keda"
+EXTERNAL_SECRETS_NAMESPACE = "external-secrets"
+AI_GATEWAY_NAMESPACE = "envoy-ai-gateway-system"
+SEMANTIC_ROUTER_NAMESPACE = "semantic-router"
+
+
 
 def _cpu(value: str) -> str:
     if not _CPU.match(value) or float(value.rstrip("m")) == 0:

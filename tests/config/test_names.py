@@ -74,3 +74,27 @@ def test_one_namespace_is_not_created_twice():
         reference_config("dev", serving={"namespace": "monitoring"})
     assert any("llm-platform:serving.namespace: 'monitoring' is also observability.namespace" in line
                for line in caught.value.lines)
+
+
+@pytest.mark.parametrize("namespace", ["keda", "external-secrets", "envoy-gateway-system", "envoy-ai-gateway-system",
+                                       "semantic-router"])
+def test_a_fixed_service_namespace_is_not_taken_by_a_configurable_one(namespace):
+    for section in ({"serving": {"namespace": namespace}}, {"services": {"logs": {"namespace": namespace}}}):
+        with pytest.raises(ConfigError) as caught:
+            reference_config("dev", **section)
+        assert any(f"namespace: {namespace!r} is the namespace of " in line for line in caught.value.lines), \
+            caught.value.lines
+
+
+def test_the_logs_namespace_is_not_another_configured_one():
+    with pytest.raises(ConfigError) as caught:
+        reference_config("dev", services={"logs": {"namespace": "llm"}})
+    assert any("llm-platform:serving.namespace: 'llm' is also services.logs.namespace" in line
+               for line in caught.value.lines), caught.value.lines
+
+
+def test_the_gateway_lives_where_envoy_gateway_runs_its_proxies():
+    with pytest.raises(ConfigError) as caught:
+        reference_config("dev", gateway={"namespace": "gateway"})
+    assert any("llm-platform:gateway.namespace: 'gateway' is not where Envoy Gateway runs" in line
+               and "allowed: 'envoy-gateway-system'" in line for line in caught.value.lines), caught.value.lines

@@ -51,13 +51,13 @@ def test_ingress_only_from_gateway_and_vmagent_on_8000(any_variant: Variant):
 
 def test_ingress_follows_gateway_and_observability_settings():
     def moved(cfg):
-        cfg["gateway"] = {"name": "edge", "namespace": "ai-gateway"}
+        cfg["gateway"] = {"name": "edge"}
         cfg["observability"] = {"namespace": "metrics"}
 
     platform = build_platform(moved)
     (rule,) = render_network_policy(platform, platform.resolved_models[0])["spec"]["ingress"]
     gateway, scraper = rule["from"]
-    assert gateway["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "ai-gateway"}
+    assert gateway["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "envoy-gateway-system"}
     assert gateway["podSelector"]["matchLabels"] == {"gateway.envoyproxy.io/owning-gateway-name": "edge"}
     assert scraper["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "metrics"}
 

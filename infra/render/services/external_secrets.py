@@ -13,11 +13,12 @@ import re
 from collections.abc import Sequence
 
 from ...config import PlatformConfig
+from ...config.services import EXTERNAL_SECRETS_NAMESPACE
 from ..aws.iam import POLICY_VERSION, pod_identity_trust_policy
 from ..labels import metadata
 from .common import MANAGED_LABELS, RESTRICTED_CONTAINER_SECURITY_CONTEXT, SYSTEM_NODE_SELECTOR, namespace, resources
 
-NAMESPACE = "external-secrets"
+NAMESPACE = EXTERNAL_SECRETS_NAMESPACE
 RELEASE_NAME = "external-secrets"
 SERVICE_ACCOUNT = "external-secrets"  # serviceAccount.name: what the Pod Identity association binds
 STORE_NAME = "aws-secrets-manager"

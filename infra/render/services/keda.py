@@ -9,7 +9,7 @@ metrics server are exposed.
 from __future__ import annotations
 
 from ...config import PlatformConfig
-from ...config.services import Controller
+from ...config.services import KEDA_NAMESPACE, Controller
 from .common import (
     RESTRICTED_CONTAINER_SECURITY_CONTEXT,
     RESTRICTED_POD_SECURITY_CONTEXT,
@@ -18,7 +18,7 @@ from .common import (
     resources_over_chart_limits,
 )
 
-NAMESPACE = "keda"
+NAMESPACE = KEDA_NAMESPACE
 RELEASE_NAME = "keda"
 # The chart's keys for the three Deployments: (replicas/nodeSelector section, securityContext/resources key).
 _COMPONENTS = (("operator", "operator"), ("metricsServer", "metricServer"), ("webhooks", "webhooks"))

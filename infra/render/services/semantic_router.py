@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from ...catalog.platform_versions import SEMANTIC_ROUTER_IMAGE_REPOSITORY, SEMANTIC_ROUTER_VERSION
 from ...config import PlatformConfig
+from ...config.services import SEMANTIC_ROUTER_NAMESPACE
 from ..labels import metadata
 from ..network_policy import dns_egress, https_egress_outside_cluster, namespace_peer
 from ..observability.gateway_metrics import ENVOY_PROXY_LABELS
@@ -40,7 +41,7 @@ from .common import (
 from .envoy_gateway_names import CLUSTER_DOMAIN
 from .semantic_router_config import router_config
 
-NAMESPACE = "semantic-router"
+NAMESPACE = SEMANTIC_ROUTER_NAMESPACE
 RELEASE_NAME = "semantic-router"  # contains the chart name, so the chart's fullname is the release name
 GRPC_PORT = 50051  # the chart's service.grpc (the router's --port default)
 METRICS_PORT = 9190  # the chart's service.metrics (the router's --metrics-port default), path /metrics
