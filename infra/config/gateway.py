@@ -22,6 +22,9 @@ provider when the self-hosted model fails. What the stack sets here:
   output) per minute / hour / day; a limit is enforced from the request after the one that
   crossed it (usage is known only once a response ends). With no tenants, the gateway denies
   every request.
+- `rateLimitFailure` (`closed`): what happens to the requests of tenants with a token limit while
+  the rate limit service (or its Redis) cannot be asked: `closed` refuses them (HTTP 500), `open`
+  lets them through unmetered. Tenants without limits are never affected.
 - `fallbacks`: hosted models tried, in `priority` order (lower first), when the self-hosted model
   fails (connection refused or reset, 5xx, 429, or no first byte within `streamIdleTimeoutSeconds`
   when set). `forModels` lists served names (models or LoRA adapters) or is `all`. OpenAI and
@@ -176,6 +179,9 @@ class GatewayConfig(StackModel):
     stream_idle_timeout_seconds: int | None = Field(default=None, ge=1, le=3600)
     retries: RetryConfig = Field(default_factory=RetryConfig)
     semantic_router: SemanticRouterConfig = Field(default_factory=SemanticRouterConfig)
+    rate_limit_failure: Literal["closed", "open"] = Field(
+        default="closed", description="tenants with token limits while the rate limit service is down: "
+                                      "closed refuses their requests, open lets them through unmetered")
 
     @field_validator("namespace")
     @classmethod

@@ -172,9 +172,21 @@ def context_lines(plan: Plan) -> list[str]:
         f"Gateway: {p.gateway.name} in {p.gateway.namespace} ({'internal' if p.gateway.internal else 'internet-facing'}), "
         f"{len(p.gateway.tenants)} tenant(s), {len(p.gateway.fallbacks)} hosted fallback(s)"
         + _virtual_model(p),
+        *_rate_limits(p),
         _access(p),
         *_unpinned_fetches(p),
     ]
+
+
+def _rate_limits(p: PlatformConfig) -> list[str]:
+    limited = sorted(name for name, tenant in p.gateway.tenants.items() if tenant.token_limit)
+    if not limited:
+        return []
+    failure = ("fails closed: their requests get HTTP 500 while the rate limit service or its Redis is down"
+               if p.gateway.rate_limit_failure == "closed" else
+               "fails open: their requests pass unmetered while the rate limit service or its Redis is down")
+    return [f"Rate limits: token limits for {', '.join(limited)} (Redis with a generated password); {failure} "
+            "(gateway.rateLimitFailure)"]
 
 
 def _access(p: PlatformConfig) -> str:

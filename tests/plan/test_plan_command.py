@@ -96,3 +96,20 @@ def test_the_plan_header_says_who_gets_access_and_warns_of_unpinned_downloads():
     assert not any(line.startswith("Warning:") for line in dev)  # no router in dev
     (warning,) = [line for line in prod if line.startswith("Warning:")]
     assert "jailbreak_classifier_modernbert-base_model" in warning and "revision 'main'" in warning
+
+
+def test_the_plan_header_says_who_is_rate_limited_and_what_happens_when_the_limiter_is_down():
+    import copy
+
+    from infra.plan.report import context_lines
+    from tests.conftest import reference_plan
+
+    dev, prod = (context_lines(reference_plan(s)) for s in ("dev", "prod"))
+    assert not any(line.startswith("Rate limits:") for line in dev)  # no tenant has a token limit
+    (line,) = [line for line in prod if line.startswith("Rate limits:")]
+    assert line.startswith("Rate limits: token limits for data-team, web-app (Redis with a generated password); "
+                           "fails closed: their requests get HTTP 500")
+    opened = copy.copy(reference_plan("prod"))
+    opened.platform = opened.platform.model_copy(update={"gateway": opened.platform.gateway.model_copy(
+        update={"rate_limit_failure": "open"})})
+    assert any("fails open: their requests pass unmetered" in line for line in context_lines(opened))

@@ -25,8 +25,13 @@ controller run the envoyproxy/ratelimit Deployment `envoy-ratelimit` in this nam
 counters in Redis; the docs' "Global Rate Limit" task (site/content/en/v1.9/tasks/traffic/global-rate-limit.md)
 sets exactly `config.envoyGateway.rateLimit.backend.type=Redis` and `...backend.redis.url=<host>:6379`.
 The platform runs that Redis itself (`render_rate_limit_redis`): one replica, no persistence (counters
-are short-lived windows; a restart only resets them), reachable only from the rate limit pods. Left at
-Envoy Gateway's default: `failClosed: false`, so requests pass while the rate limit service is down.
+are short-lived windows; a restart only resets them), reachable only from the rate limit pods, and
+with a password (`requirepass`, from the Secret `ratelimit-redis-auth` the component fills with a
+generated password): the rate limit pods get it as `REDIS_AUTH`, which envoyproxy/ratelimit sends, through
+`rateLimitDeployment.container.env` (Envoy Gateway merges those over the variables it sets,
+internal/infrastructure/kubernetes/resource ExpectedContainerEnv at v1.9.0). `failClosed` follows
+`gateway.rateLimitFailure`: closed (the default) answers 500 to the tenants with token limits while the
+rate limit service cannot be asked; open lets their requests pass unmetered.
 
 The chart installs the Gateway API (experimental channel) and Envoy Gateway CRDs from its `crds`
 subchart, i.e. from a `crds/` directory: Helm installs them once and does not upgrade them.
@@ -60,6 +65,8 @@ REDIS_PORT = 6379
 _REDIS_UID, _REDIS_GID = 999, 1000  # user and group `redis` of the official Alpine image
 _REDIS_MEMORY = "128Mi"  # request and limit
 _REDIS_MAXMEMORY = "96mb"  # below the limit: Redis evicts instead of being OOM-killed
+REDIS_AUTH_SECRET = "ratelimit-redis-auth"  # the Secret (key `password`) the component creates
+REDIS_AUTH_KEY = "password"
 REDIS_SELECTOR = {"app.kubernetes.io/name": REDIS_NAME, "app.kubernetes.io/component": "rate-limit-store"}
 # Labels of the rate limit pods Envoy Gateway creates (internal/infrastructure/kubernetes/ratelimit at
 # v1.9.0, testdata/deployments/default.yaml): the only clients Redis admits.
@@ -91,9 +98,18 @@ def redis_url() -> str:
     return f"{REDIS_NAME}.{NAMESPACE}.svc.{names.CLUSTER_DOMAIN}:{REDIS_PORT}"
 
 
-def rate_limit() -> dict:
+def rate_limit(platform: PlatformConfig) -> dict:
     """EnvoyGateway `rateLimit` (api/v1alpha1/envoygateway_types.go `RateLimit` at v1.9.0)."""
-    return {"backend": {"type": "Redis", "redis": {"url": redis_url()}}}
+    return {"backend": {"type": "Redis", "redis": {"url": redis_url()}},
+            "failClosed": platform.gateway.rate_limit_failure == "closed"}
+
+
+def _redis_password_env(name: str) -> dict:
+    return {"name": name, "valueFrom": {"secretKeyRef": {"name": REDIS_AUTH_SECRET, "key": REDIS_AUTH_KEY}}}
+
+
+def redis_auth_secret_metadata() -> dict:
+    return metadata(REDIS_AUTH_SECRET, NAMESPACE, _redis_labels())
 
 
 def chart_values(platform: PlatformConfig, global_rate_limit: bool = False) -> dict:
@@ -120,11 +136,13 @@ def chart_values(platform: PlatformConfig, global_rate_limit: bool = False) -> d
     }
     if global_rate_limit:
         envoy_gateway = values["config"]["envoyGateway"]
-        envoy_gateway["rateLimit"] = rate_limit()
-        # The rate limit Deployment the controller creates goes to the system nodes too. The chart merges
-        # this over its own `provider` block (type Kubernetes, the ratelimit image), which stays.
-        envoy_gateway["provider"] = {"type": "Kubernetes", "kubernetes": {
-            "rateLimitDeployment": {"pod": {"nodeSelector": dict(SYSTEM_NODE_SELECTOR)}}}}
+        envoy_gateway["rateLimit"] = rate_limit(platform)
+        # The rate limit Deployment the controller creates goes to the system nodes too, and signs in to
+        # Redis. The chart merges this over its own `provider` block (type Kubernetes, the ratelimit
+        # image), which stays.
+        envoy_gateway["provider"] = {"type": "Kubernetes", "kubernetes": {"rateLimitDeployment": {
+            "pod": {"nodeSelector": dict(SYSTEM_NODE_SELECTOR)},
+            "container": {"env": [_redis_password_env("REDIS_AUTH")]}}}}
     return values
 
 
@@ -138,10 +156,11 @@ def _redis_container() -> dict:
         "image": RATE_LIMIT_REDIS_IMAGE,
         # The image's entrypoint prefixes `redis-server` to arguments that start with "-". Counters only:
         # no snapshots, no append-only file; under memory pressure evict the keys closest to expiring.
-        # Protected mode (on by default only outside the image) would refuse every non-loopback client;
-        # the NetworkPolicy is what limits who can connect.
-        "args": ["--save", "", "--appendonly", "no", "--protected-mode", "no",
+        # Clients sign in with the generated password (Kubernetes expands $(REDIS_PASSWORD) from the env);
+        # the NetworkPolicy limits who can connect at all. redis-cli (the readiness probe) reads REDISCLI_AUTH.
+        "args": ["--save", "", "--appendonly", "no", "--requirepass", "$(REDIS_PASSWORD)",
                  "--maxmemory", _REDIS_MAXMEMORY, "--maxmemory-policy", "volatile-ttl"],
+        "env": [_redis_password_env("REDIS_PASSWORD"), _redis_password_env("REDISCLI_AUTH")],
         "ports": [{"name": "redis", "containerPort": REDIS_PORT, "protocol": "TCP"}],
         "resources": {"requests": {"cpu": "50m", "memory": _REDIS_MEMORY}, "limits": {"memory": _REDIS_MEMORY}},
         "securityContext": {**RESTRICTED_CONTAINER_SECURITY_CONTEXT, "runAsUser": _REDIS_UID,

@@ -309,6 +309,14 @@ def test_global_rate_limiting_runs_redis_before_the_controller_that_uses_it(serv
             {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}
     assert unwrap(release.inputs["values"]) == envoy_gateway.chart_values(platform(), global_rate_limit=True)
     assert release.inputs["values"]["config"]["envoyGateway"]["rateLimit"]["backend"]["type"] == "Redis"
+    # Redis's password: generated, in the Secret Redis and the rate limit pods read, before both
+    auth = services_mocks.named("envoy-gateway-redis-auth")
+    assert auth.type == "kubernetes:core/v1:Secret" and auth.parent == component.urn
+    assert auth.inputs["metadata"] == envoy_gateway.redis_auth_secret_metadata()
+    assert unwrap(auth.inputs["stringData"]) == {
+        envoy_gateway.REDIS_AUTH_KEY: generated(services_mocks, "envoy-gateway-redis-password")}
+    assert auth.urn in services_mocks.named("envoy-gateway-ratelimit-redis-deployment").dependencies
+    assert auth.urn in release.dependencies
 
 
 def test_request_header_attributes_reach_the_ai_gateway_release(services_mocks):

@@ -115,7 +115,7 @@ def test_global_rate_limit_points_the_controller_at_the_platform_redis():
     # api/v1alpha1/envoygateway_types.go at v1.9.0: RateLimit.backend (type Redis, redis.url), the same keys
     # the docs' Global Rate Limit task sets with --set config.envoyGateway.rateLimit.backend...
     assert v["config"]["envoyGateway"]["rateLimit"] == {"backend": {"type": "Redis", "redis": {
-        "url": "ratelimit-redis.envoy-gateway-system.svc.cluster.local:6379"}}}
+        "url": "ratelimit-redis.envoy-gateway-system.svc.cluster.local:6379"}}, "failClosed": True}
     # everything else is what it is without rate limiting
     without = values()
     assert {k: x for k, x in v["config"]["envoyGateway"].items() if k not in ("rateLimit", "provider")} \
@@ -137,7 +137,10 @@ def test_the_rate_limit_deployment_runs_on_system_nodes_and_keeps_the_chart_prov
     v = envoy_gateway.chart_values(build_platform(), global_rate_limit=True)
     merged = helm_merged("gateway-helm", v)["config"]["envoyGateway"]
     assert merged["provider"]["type"] == "Kubernetes"
-    assert merged["provider"]["kubernetes"]["rateLimitDeployment"] == {"pod": {"nodeSelector": SYSTEM_NODE_SELECTOR}}
+    assert merged["provider"]["kubernetes"]["rateLimitDeployment"] == {
+        "pod": {"nodeSelector": SYSTEM_NODE_SELECTOR},
+        "container": {"env": [{"name": "REDIS_AUTH", "valueFrom": {"secretKeyRef": {
+            "name": envoy_gateway.REDIS_AUTH_SECRET, "key": envoy_gateway.REDIS_AUTH_KEY}}}]}}
     assert merged["gateway"] == {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"}
 
 
@@ -192,3 +195,29 @@ def test_only_the_rate_limit_pods_reach_redis():
         "app.kubernetes.io/name": "envoy-ratelimit", "app.kubernetes.io/component": "ratelimit",
         "app.kubernetes.io/managed-by": "envoy-gateway"}}}]
     assert rule["ports"] == [{"protocol": "TCP", "port": 6379}]
+
+
+def test_rate_limiting_fails_closed_unless_the_stack_opens_it():
+    assert envoy_gateway.rate_limit(build_platform())["failClosed"] is True
+    opened = build_platform(lambda c: c["gateway"].update(rateLimitFailure="open"))
+    assert envoy_gateway.rate_limit(opened)["failClosed"] is False
+
+
+def test_redis_requires_the_generated_password_and_the_rate_limit_pods_send_it():
+    deployment = envoy_gateway.render_rate_limit_redis()[0]
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    args = container["args"]
+    assert args[args.index("--requirepass") + 1] == "$(REDIS_PASSWORD)" and "--protected-mode" not in args
+    from_secret = {"secretKeyRef": {"name": envoy_gateway.REDIS_AUTH_SECRET, "key": envoy_gateway.REDIS_AUTH_KEY}}
+    # the password Kubernetes expands into the args, and the one redis-cli (the readiness probe) signs in with
+    assert container["env"] == [{"name": "REDIS_PASSWORD", "valueFrom": from_secret},
+                                {"name": "REDISCLI_AUTH", "valueFrom": from_secret}]
+    assert container["readinessProbe"]["exec"]["command"] == ["redis-cli", "ping"]
+    assert envoy_gateway.redis_auth_secret_metadata()["namespace"] == envoy_gateway.NAMESPACE
+    # what Envoy Gateway adds to its rate limit container: a valid EnvVar list, REDIS_AUTH from the same key
+    env = envoy_gateway.chart_values(build_platform(), global_rate_limit=True)["config"]["envoyGateway"][
+        "provider"]["kubernetes"]["rateLimitDeployment"]["container"]["env"]
+    assert env == [{"name": "REDIS_AUTH", "valueFrom": from_secret}]
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "ratelimit", "namespace": envoy_gateway.NAMESPACE},
+           "spec": {"containers": [{"name": "envoy-ratelimit", "image": "envoyproxy/ratelimit", "env": env}]}}
+    assert validate_object(pod, K8S) == []
