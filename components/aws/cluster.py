@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from infra.catalog import component_types
 from infra.catalog.eks_addons import ADDONS
 from infra.config import PlatformConfig
+from infra.config.cluster import SYSTEM_NODE_GROUP_SUFFIX
 from infra.render.aws import cluster as render
 from infra.render.aws.iam import pod_identity_trust_policy, trust_policy
 from infra.render.aws.launch_template import launch_template_args
@@ -108,7 +109,7 @@ class Cluster(pulumi.ComponentResource):
         system = aws.eks.NodeGroup(
             f"{name}-system",
             cluster_name=cluster.name,
-            node_group_name_prefix=f"{cfg.name}-system-",
+            node_group_name_prefix=f"{cfg.name}{SYSTEM_NODE_GROUP_SUFFIX}",
             node_role_arn=node_role.arn,
             subnet_ids=args.private_subnet_ids,
             instance_types=list(nodes.instance_types),

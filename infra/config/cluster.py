@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from .base import K8sName, StackModel
+from .issues import Issue
 
 SUPPORTED_KUBERNETES = ("1.34", "1.35", "1.36", "1.37")
 
@@ -105,6 +106,14 @@ class SystemNodesConfig(StackModel):
         return self
 
 
+# The system node group is named `<cluster>-system-<26 characters>`: the AWS provider appends a unique
+# suffix (terraform-provider-aws internal/create: id.UniqueIDSuffixLength = 26) to node_group_name_prefix,
+# and a node group name has at most 63 characters, so the provider refuses a prefix over 37.
+SYSTEM_NODE_GROUP_SUFFIX = "-system-"
+NODE_GROUP_PREFIX_MAX = 63 - 26
+MAX_CREATED_CLUSTER_NAME = NODE_GROUP_PREFIX_MAX - len(SYSTEM_NODE_GROUP_SUFFIX)
+
+
 class ClusterConfig(StackModel):
     """The EKS cluster: created by the platform, or an existing one to install into."""
 
@@ -128,6 +137,14 @@ class ClusterConfig(StackModel):
     log_types: list[Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]] = Field(
         default_factory=lambda: ["api", "audit", "authenticator"]
     )
+
+    def name_issues(self) -> list[Issue]:
+        """A created cluster's name must leave room for the names derived from it."""
+        if self.existing or len(self.name) <= MAX_CREATED_CLUSTER_NAME:
+            return []
+        return [Issue(("cluster", "name"), f"{self.name!r} is {len(self.name)} characters; the system node group "
+                      f"is named '{self.name}{SYSTEM_NODE_GROUP_SUFFIX}' plus 26 characters, over EKS's 63; allowed: "
+                      f"at most {MAX_CREATED_CLUSTER_NAME} characters for a cluster the platform creates")]
 
     @field_validator("kubernetes_version")
     @classmethod

@@ -191,6 +191,7 @@ class PlatformConfig(StackModel):
         found += gateway_issues(self)
         found += self._allow_list_issues()
         found += self._namespace_issues()
+        found += self.cluster.name_issues()
         return found
 
     def _namespace_issues(self) -> list[Issue]:

@@ -98,3 +98,28 @@ def test_the_gateway_lives_where_envoy_gateway_runs_its_proxies():
         reference_config("dev", gateway={"namespace": "gateway"})
     assert any("llm-platform:gateway.namespace: 'gateway' is not where Envoy Gateway runs" in line
                and "allowed: 'envoy-gateway-system'" in line for line in caught.value.lines), caught.value.lines
+
+
+def test_a_created_clusters_name_leaves_room_for_the_system_node_group_name():
+    from infra.config.cluster import MAX_CREATED_CLUSTER_NAME, NODE_GROUP_PREFIX_MAX, SYSTEM_NODE_GROUP_SUFFIX
+
+    cluster = json.loads(reference_stack_file("dev").values["llm-platform:cluster"])
+    longest = "c" * MAX_CREATED_CLUSTER_NAME
+    assert len(longest + SYSTEM_NODE_GROUP_SUFFIX) == NODE_GROUP_PREFIX_MAX == 37
+    assert reference_config("dev", cluster={**cluster, "name": longest}).cluster.name == longest
+    with pytest.raises(ConfigError) as caught:
+        reference_config("dev", cluster={**cluster, "name": longest + "c"})
+    assert caught.value.lines == [
+        f"stacks/Pulumi.dev.yaml: llm-platform:cluster.name: '{longest}c' is 30 characters; the system node group is "
+        f"named '{longest}c-system-' plus 26 characters, over EKS's 63; allowed: at most 29 characters for a "
+        "cluster the platform creates"]
+    # an existing cluster's name is AWS's; the platform derives no node group from it
+    existing = {**cluster, "name": longest + "c" * 20, "existing": True}
+    assert reference_config("dev", cluster=existing).cluster.existing
+
+
+def test_gpu_node_group_prefixes_fit_for_the_longest_pool_name():
+    from infra.config.cluster import NODE_GROUP_PREFIX_MAX
+    from infra.render.aws.gpu_pool import object_name
+
+    assert len(object_name("p" * 30) + "-") <= NODE_GROUP_PREFIX_MAX  # PoolName: at most 30 characters
