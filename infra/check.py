@@ -203,7 +203,10 @@ def main(args: argparse.Namespace) -> int:
         return report_config_error(exc)
     from policies.rules import RULES
 
-    plan = run_plan(stack_file, platform)
+    try:
+        plan = run_plan(stack_file, platform)
+    except ConfigError as exc:
+        return report_config_error(exc)
     config = policy_config(platform, plan.stack)
     target = getattr(args, "write_policy_config", None)
     if target:

@@ -67,7 +67,10 @@ def plan_command(args: argparse.Namespace) -> int:
     from .plan.report import render_text
     from .validation.k8s_schema import validate_objects
 
-    plan = run_plan(stack_file, platform)
+    try:
+        plan = run_plan(stack_file, platform)
+    except ConfigError as exc:
+        return report_config_error(exc)
     validation = validate_objects(plan.kubernetes_objects(), platform.cluster.kubernetes_version)
     manifests_dir = None
     if not args.no_manifests:

@@ -111,6 +111,8 @@ def platform_config(values: Mapping[str, str], source: str, project: str) -> Pla
     except ValidationError as exc:
         raise from_validation_error(exc, source, project, PlatformConfig) from None
     issues = config.issues()
+    if region is not None:
+        issues += config.region_issues(region)
     if issues:
         raise ConfigError([f"{source}: {format_path(project, i.path)}: {i.message}" for i in issues])
     return config

@@ -12,6 +12,7 @@ from functools import cached_property
 
 from pydantic import Field
 
+from ..catalog.aws_zones import eks_zones
 from ..catalog.eks_addons import ADDONS, EKS_ADDON_VERSIONS
 from ..catalog.gpus import GIB, InstanceType
 from ..catalog.platform_versions import ami_alias, check_karpenter_supports
@@ -193,6 +194,18 @@ class PlatformConfig(StackModel):
         found += self._namespace_issues()
         found += self.cluster.name_issues()
         return found
+
+    def region_issues(self, region: str) -> list[Issue]:
+        """What the stack asks of its region (`aws:region`): a created VPC's zones must exist there."""
+        if self.cluster.existing or self.network.existing_vpc_id:
+            return []
+        zones = eks_zones(region)
+        wanted = self.network.availability_zones
+        if zones is None or wanted <= len(zones):
+            return []
+        allowed = "2" if len(zones) == 2 else f"2 to {len(zones)}"
+        return [Issue(("network", "availabilityZones"), f"{wanted} zones, but {region} has {len(zones)} that can "
+                      f"hold an EKS cluster ({', '.join(zones)}); allowed: {allowed} in {region}")]
 
     def _namespace_issues(self) -> list[Issue]:
         """The namespaces the platform creates: none of Kubernetes' own, none a fixed service namespace,

@@ -36,8 +36,11 @@ def main(args) -> int:
                 errors += exc.lines
         if errors:
             return report_config_error(ConfigError(errors))
-        base_plan = run_plan(base_side.stack_file, base_platform) if base_side.stack_file is not None else None
-    new_plan = run_plan(new_sf, new_platform)
+        try:
+            base_plan = run_plan(base_side.stack_file, base_platform) if base_side.stack_file is not None else None
+            new_plan = run_plan(new_sf, new_platform)
+        except ConfigError as exc:
+            return report_config_error(exc)
     result = diff_plans(base_plan, new_plan, base_label=base_side.label, new_label=new_sf.display_path)
     if args.markdown:
         print(render_markdown(result), end="")

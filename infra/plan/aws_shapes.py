@@ -1,6 +1,7 @@
 """What AWS (through pulumi-aws) returns for the resources the program creates: ids in AWS's formats,
 ARNs by service (IAM and S3 ARNs have no region; S3's no account), Pulumi's auto-names (the logical
-name plus a random 7-character suffix when no name is set), and the availability zones of each region.
+name plus a random 7-character suffix when no name is set); the availability zones of each region are
+infra/catalog/aws_zones.py's.
 Values are derived from the logical name, so the offline plan is reproducible."""
 
 from __future__ import annotations
@@ -12,19 +13,6 @@ import uuid
 ACCOUNT = "123456789012"  # an obviously fake account: nothing leaves this machine
 DEFAULT_REGION = "us-east-1"
 DEPLOYER_ROLE = "llm-platform-deployer"  # the role the offline plan's caller identity is a session of
-
-# Zone names and ids that exist (AWS's "Regions and Zones" pages; ids are what stays the same across
-# accounts). A region not listed gets three zones a-c, which every commercial region has.
-ZONES: dict[str, tuple[tuple[str, str], ...]] = {
-    "us-east-1": tuple((f"us-east-1{z}", f"use1-az{i}") for z, i in zip("abcdef", (6, 1, 2, 4, 3, 5))),
-    "us-east-2": tuple((f"us-east-2{z}", f"use2-az{i}") for z, i in zip("abc", (1, 2, 3))),
-    "us-west-1": (("us-west-1a", "usw1-az1"), ("us-west-1c", "usw1-az3")),
-    "us-west-2": tuple((f"us-west-2{z}", f"usw2-az{i}") for z, i in zip("abcd", (1, 2, 3, 4))),
-    "eu-west-1": tuple((f"eu-west-1{z}", f"euw1-az{i}") for z, i in zip("abc", (1, 2, 3))),
-    "eu-central-1": tuple((f"eu-central-1{z}", f"euc1-az{i}") for z, i in zip("abc", (1, 2, 3))),
-    "ap-northeast-1": (("ap-northeast-1a", "apne1-az4"), ("ap-northeast-1c", "apne1-az1"),
-                       ("ap-northeast-1d", "apne1-az2")),
-}
 
 # Types whose physical name Pulumi generates when the program sets none: (name property, lowercase).
 AUTO_NAMED = {
@@ -45,11 +33,6 @@ _EC2_PREFIX = {
 
 def _hex(seed: str, n: int) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()[:n]
-
-
-def zones_of(region: str) -> tuple[tuple[str, str], ...]:
-    prefix = "".join(part[0] for part in region.split("-")[:-1]) + region.rsplit("-", 1)[-1]
-    return ZONES.get(region, tuple((f"{region}{z}", f"{prefix}-az{i}") for i, z in enumerate("abc", 1)))
 
 
 def physical_name(typ: str, name: str, inputs: dict) -> str:

@@ -14,7 +14,8 @@ import pulumi
 from pulumi.runtime.mocks import MockMonitor
 
 from ..render.helm_values import provider_values
-from .aws_shapes import ACCOUNT, DEFAULT_REGION, DEPLOYER_ROLE, aws_outputs, resource_id, zones_of
+from ..catalog.aws_zones import zones_of
+from .aws_shapes import ACCOUNT, DEFAULT_REGION, DEPLOYER_ROLE, aws_outputs, resource_id
 
 REGION = DEFAULT_REGION  # the reference stacks' region; PlanMocks(region=...) answers for another one
 __all__ = ["ACCOUNT", "REGION", "DEPLOYER_ROLE", "PlanMocks", "PlanMonitor", "Registration", "fake_outputs"]

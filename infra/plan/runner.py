@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 
-from ..config import PlatformConfig
+from ..config import ConfigError, PlatformConfig
 from ..program import build
 from ..stack_file import StackFile, stack_config
 from .aws_shapes import DEFAULT_REGION
@@ -74,6 +74,8 @@ def shown_inputs(resource: Registration) -> dict:
 
 
 def run_plan(stack_file: StackFile, platform: PlatformConfig | None = None) -> Plan:
+    """The program under mocks. What it refuses only once it runs (a ValueError naming the setting, such
+    as more zones than the looked-up region offers) is a ConfigError on the stack file, not a traceback."""
     platform = platform or stack_config(stack_file)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -84,6 +86,8 @@ def run_plan(stack_file: StackFile, platform: PlatformConfig | None = None) -> P
     pulumi.runtime.set_all_config(stack_file.values, stack_file.secret_keys)
     try:
         pulumi.runtime.test(lambda: build(platform, stack_file.stack, region=region))()
+    except ValueError as exc:
+        raise ConfigError([f"{stack_file.display_path}: {exc}"]) from None
     finally:
         pulumi.runtime.reset_options()
         pulumi.runtime.set_all_config({})

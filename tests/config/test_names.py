@@ -123,3 +123,25 @@ def test_gpu_node_group_prefixes_fit_for_the_longest_pool_name():
     from infra.render.aws.gpu_pool import object_name
 
     assert len(object_name("p" * 30) + "-") <= NODE_GROUP_PREFIX_MAX  # PoolName: at most 30 characters
+
+
+def test_more_zones_than_the_region_has_is_refused_per_region():
+    from infra.stack_file import platform_config
+
+    values = dict(reference_stack_file("dev").values)
+    network = json.loads(values["llm-platform:network"])
+    def check(region: str, zones: int):
+        return platform_config({**values, "aws:region": region,
+                                "llm-platform:network": json.dumps({**network, "availabilityZones": zones})},
+                               "stacks/Pulumi.dev.yaml", "llm-platform")
+
+    with pytest.raises(ConfigError) as caught:
+        check("us-west-1", 3)
+    assert caught.value.lines == ["stacks/Pulumi.dev.yaml: llm-platform:network.availabilityZones: 3 zones, but "
+                                  "us-west-1 has 2 that can hold an EKS cluster (us-west-1a, us-west-1c); allowed: 2 "
+                                  "in us-west-1"]
+    assert check("us-east-1", 5).network.availability_zones == 5  # six zones, one (use1-az3) without EKS
+    with pytest.raises(ConfigError) as caught:
+        check("us-east-1", 6)
+    assert "allowed: 2 to 5 in us-east-1" in caught.value.lines[0]
+    assert check("sa-east-1", 4).network.availability_zones == 4  # not listed: pulumi up looks its zones up

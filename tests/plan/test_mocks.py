@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from infra.plan.aws_shapes import ACCOUNT, physical_name, resource_id, zones_of
+from infra.catalog.aws_zones import zones_of
+from infra.plan.aws_shapes import ACCOUNT, physical_name, resource_id
 from infra.plan.mocks import PlanMocks, existing_cluster, fake_outputs, random_string
 from tests.conftest import reference_plan
 

@@ -113,3 +113,18 @@ def test_the_plan_header_says_who_is_rate_limited_and_what_happens_when_the_limi
     opened.platform = opened.platform.model_copy(update={"gateway": opened.platform.gateway.model_copy(
         update={"rate_limit_failure": "open"})})
     assert any("fails open: their requests pass unmetered" in line for line in context_lines(opened))
+
+
+def test_what_only_the_running_program_refuses_is_one_line_too(tmp_path, capsys):
+    # sa-east-1 is not in the zone catalog: config cannot know its zones, the program's lookup (3 in the plan) can
+    def more_zones(config):
+        config["aws:region"] = "sa-east-1"
+        config["llm-platform:network"]["availabilityZones"] = 4
+
+    path = _write_broken(tmp_path, more_zones)
+    for command in (["plan", "--out", str(tmp_path / "out")], ["check"]):
+        assert main([*command, "--stack-file", str(path)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [f"error: {path}: network.availabilityZones asks for 4 zones but the region offers 3 usable "
+                       "ones (sa-east-1a, sa-east-1b, sa-east-1c); allowed: at most 3"]
+    assert not (tmp_path / "out").exists()

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from ...catalog.aws_zones import EKS_UNSUPPORTED_ZONE_IDS
 from ...config.cluster import NetworkConfig
 
 Tier = Literal["public", "private"]
@@ -26,8 +27,6 @@ PRIVATE_NEW_BITS = 3  # the VPC in eighths
 PUBLIC_NEW_BITS = 3  # the public eighth in eighths again
 STACK_TAG = "llm-platform:stack"
 KARPENTER_DISCOVERY_TAG = "karpenter.sh/discovery"
-# Availability zone IDs where EKS cannot place a cluster (excluded when the zones are looked up).
-EKS_UNSUPPORTED_ZONE_IDS = ("use1-az3", "usw1-az2", "cac1-az3")
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ def choose_zones(available: Sequence[str], count: int) -> list[str]:
     if len(available) < count:
         offered = ", ".join(available) or "none"
         raise ValueError(f"network.availabilityZones asks for {count} zones but the region offers "
-                         f"{len(available)} usable ones ({offered})")
+                         f"{len(available)} usable ones ({offered}); allowed: at most {len(available)}")
     return list(available[:count])
 
 
