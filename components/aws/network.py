@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.catalog import component_types
+from infra.catalog.aws_zones import EKS_UNSUPPORTED_ZONE_IDS
 from infra.config.cluster import NetworkConfig
 from infra.render.aws import network as render
 
@@ -108,7 +109,7 @@ class Network(pulumi.ComponentResource):
         """Zones of the region that need no opt-in (no Local or Wavelength Zones) and can host EKS."""
         found = aws.get_availability_zones(
             state="available",
-            exclude_zone_ids=list(render.EKS_UNSUPPORTED_ZONE_IDS),
+            exclude_zone_ids=list(EKS_UNSUPPORTED_ZONE_IDS),
             filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
             opts=pulumi.InvokeOptions(parent=self),
         )

@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ...catalog.aws_zones import EKS_UNSUPPORTED_ZONE_IDS
 from ...config.cluster import NetworkConfig
 
 Tier = Literal["public", "private"]
