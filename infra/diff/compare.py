@@ -11,10 +11,11 @@ from ..plan.mocks import Registration
 from ..plan.runner import Plan, shown_inputs
 from ..render.labels import WEIGHTS_ANNOTATION
 from ..render.model_workload import weight_refs
+from .cascade import cascade
 from .changes import STACK_GROUP, CostDelta, InputChange, ModelImpact, PlanDiff, ResourceChange
 from .paths import MISSING, Token, format_path
 from .replacement_rules import forces_replacement, k8s_group_kind, replace_rules
-from .warnings import warnings
+from .warnings import change_warnings, warnings
 
 def diff_inputs(old: Any, new: Any, path: tuple[Token, ...] = ()) -> list[tuple[tuple[Token, ...], Any, Any]]:
     """Leaf-level differences: dicts by key, lists by index; a value present on one side only is one change."""
@@ -129,6 +130,7 @@ def diff_plans(base: Plan | None, new: Plan, *, base_label: str = "base", new_la
     for urn, r in old_regs.items():
         if urn not in new_regs and urn not in gone:
             changes.append(_resource_change("delete", r, _group_key(r, components)))
+    unchanged -= cascade(changes, old_regs, new_regs, lambda r: _group_key(r, components))
 
     groups = {STACK_GROUP: f"pulumi:pulumi:Stack {new.stack_file.project}-{new.stack}"}
     groups.update({c.group: f"{components[c.group].type} {components[c.group].name}"
@@ -139,7 +141,7 @@ def diff_plans(base: Plan | None, new: Plan, *, base_label: str = "base", new_la
     models = _model_impacts(base, new, changes, old_regs, new_regs)
     result = PlanDiff(stack=new.stack, project=new.stack_file.project, base_label=base_label, new_label=new_label,
                       resources=changes, unchanged=unchanged, groups=groups, models=models,
-                      warnings=warnings(base, new))
+                      warnings=warnings(base, new) + change_warnings(changes))
     if cost:
         _add_cost(result, base, new)
     return result

@@ -45,6 +45,24 @@ from .paths import MISSING, Token, matches, parse_path, value_at
 #   s3 FilesFileSystem  bucket, roleArn, kmsKeyId, prefix;   FilesMountTarget  fileSystemId, subnetId
 #   iam Role            name, namePrefix, path;   Policy  name, namePrefix, path
 #   iam RolePolicy      name, namePrefix, role;   RolePolicyAttachment  role, policyArn
+#   kms Alias           name, namePrefix (targetKeyId moves in place);  Key  keySpec, keyUsage
+#   cloudwatch LogGroup name, namePrefix;  EventRule  name, namePrefix;  EventTarget  rule, targetId
+#   sqs Queue           name, namePrefix, fifoQueue;  QueuePolicy  queueUrl
+#   ec2 SecurityGroup   name, namePrefix, vpcId, description;  SecurityGroupIngressRule  securityGroupId
+#   ec2 RouteTable      vpcId;  Route  routeTableId, destinationCidrBlock;  RouteTableAssociation  subnetId
+#   ec2 NatGateway      subnetId, allocationId, connectivityType;  Eip  domain;  Tag  resourceId, key
+#   ec2 VpcEndpoint     vpcId, serviceName, vpcEndpointType;  LaunchTemplate  name, namePrefix
+#   eks AccessEntry     clusterName, principalArn, type;  AccessPolicyAssociation  clusterName,
+#                       principalArn, policyArn;  PodIdentityAssociation  clusterName, namespace,
+#                       serviceAccount;  Addon  clusterName, addonName
+#   s3 bucket settings  bucket (BucketPolicy, PublicAccessBlock, Versioning, OwnershipControls,
+#                       ServerSideEncryptionConfiguration, LifecycleConfiguration)
+#   Kubernetes provider kubeconfig pointing at a replaced cluster: every object it manages (cascade.py)
+#
+# A replaced resource's outputs are unknown until it exists again, so what takes them in a property
+# listed here is replaced too (infra/diff/cascade.py: a VPC's CIDR replaces its subnets, their route
+# table associations, NAT gateways and mount targets, the cluster; a cluster rename replaces its node
+# groups, access entries, add-ons and Pod Identity associations).
 #
 # plus, on any resource, the properties in its recorded `replaceOnChanges` option ("*" = any).
 # Anything not listed is reported as an in-place update.
@@ -95,6 +113,30 @@ AWS_REPLACE: dict[str, tuple[ReplaceRule, ...]] = {
     "aws:iam/policy:Policy": _rules("name", "namePrefix", "path"),
     "aws:iam/rolePolicy:RolePolicy": _rules("name", "namePrefix", "role"),
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _rules("role", "policyArn"),
+    "aws:kms/alias:Alias": _rules("name", "namePrefix"),
+    "aws:kms/key:Key": _rules("keySpec", "keyUsage", "customerMasterKeySpec"),
+    "aws:cloudwatch/logGroup:LogGroup": _rules("name", "namePrefix"),
+    "aws:cloudwatch/eventRule:EventRule": _rules("name", "namePrefix"),
+    "aws:cloudwatch/eventTarget:EventTarget": _rules("rule", "targetId"),
+    "aws:sqs/queue:Queue": _rules("name", "namePrefix", "fifoQueue"),
+    "aws:sqs/queuePolicy:QueuePolicy": _rules("queueUrl"),
+    "aws:ec2/securityGroup:SecurityGroup": _rules("name", "namePrefix", "vpcId", "description"),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _rules("securityGroupId"),
+    "aws:ec2/routeTable:RouteTable": _rules("vpcId"),
+    "aws:ec2/route:Route": _rules("routeTableId", "destinationCidrBlock"),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": _rules("subnetId"),
+    "aws:ec2/natGateway:NatGateway": _rules("subnetId", "allocationId", "connectivityType"),
+    "aws:ec2/eip:Eip": _rules("domain"),
+    "aws:ec2/tag:Tag": _rules("resourceId", "key"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _rules("vpcId", "serviceName", "vpcEndpointType"),
+    "aws:ec2/launchTemplate:LaunchTemplate": _rules("name", "namePrefix"),
+    "aws:eks/accessEntry:AccessEntry": _rules("clusterName", "principalArn", "type"),
+    "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": _rules("clusterName", "principalArn", "policyArn"),
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation": _rules("clusterName", "namespace", "serviceAccount"),
+    "aws:eks/addon:Addon": _rules("clusterName", "addonName"),
+    **{f"aws:s3/{kind[0].lower()}{kind[1:]}:{kind}": _rules("bucket") for kind in (
+        "BucketPolicy", "BucketPublicAccessBlock", "BucketVersioning", "BucketOwnershipControls",
+        "BucketServerSideEncryptionConfiguration", "BucketLifecycleConfiguration")},
 }
 
 

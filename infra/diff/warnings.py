@@ -7,13 +7,16 @@ AWS refuses or that move or strand data, read from the two stacks' configs.
 - a weights bucket or prefix change: every model's weights must be preloaded again at the new location
   (the preload Jobs are renamed with it, so they run before the models roll);
 - a serving namespace change: every model, its volume claim and its weight tools are recreated there;
-- a model that is gone while a new one appears: clients that call the old name get 404s.
+- a model that is gone while a new one appears: clients that call the old name get 404s;
+- a protected resource the change would replace or delete: `pulumi up` stops there;
+- a retained resource the change would replace: the old one is left behind, outside the stack.
 """
 
 from __future__ import annotations
 
 from ..catalog.platform_versions import kubernetes_minor
 from ..plan.runner import Plan
+from .changes import ResourceChange
 
 
 def _region(plan: Plan) -> str | None:
@@ -55,4 +58,23 @@ def warnings(base: Plan | None, new: Plan) -> list[str]:
     if gone and added:
         found.append(f"RENAME?: model(s) {', '.join(gone)} gone while {', '.join(added)} appear(s): clients that "
                      "call the old name get 404 from the gateway")
+    return found
+
+
+def _names(changes: list[ResourceChange]) -> str:
+    return ", ".join(f"{c.name} ({c.type})" for c in changes)
+
+
+def change_warnings(changes: list[ResourceChange]) -> list[str]:
+    """Hazards read from the resource changes themselves (replacements included)."""
+    found = []
+    stopped = [c for c in changes if c.protect and c.action in ("replace", "delete")]
+    if stopped:
+        found.append(f"PROTECTED: {_names(stopped)} would be replaced or deleted, but are protected: `pulumi up` "
+                     "stops there; undo the change, or unprotect them (`pulumi state unprotect`) if losing them is "
+                     "intended")
+    left = [c for c in changes if c.retain_on_delete and c.action == "replace"]
+    if left:
+        found.append(f"RETAINED: {_names(left)} would be replaced; the old ones are retained, left in AWS outside "
+                     "the stack (delete them by hand once their data is no longer needed)")
     return found
