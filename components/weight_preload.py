@@ -37,6 +37,7 @@ class WeightPreload(pulumi.ComponentResource):
                 parent=self,
                 depends_on=list(args.depends_on),
                 delete_before_replace=True,  # the Job is explicitly named
+                replace_on_changes=["spec"],  # the API refuses to change a Job's spec: a changed Job is a new one
                 custom_timeouts=pulumi.CustomTimeouts(create=f"{deadline_minutes}m", update=f"{deadline_minutes}m"),
             ),
         )

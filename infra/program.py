@@ -31,7 +31,7 @@ from .config import ConfigError, PlatformConfig
 from .kubeconfig import eks_kubeconfig
 from .render.aws.cluster import enforces_network_policy
 from .render.gateway import REQUEST_HEADER_ATTRIBUTES, gateway_secret_names, secret_resource_arns, uses_global_rate_limit
-from .render.model_workload import digest, weight_refs
+from .render.model_workload import WAIT_SCRIPT, digest, weight_refs
 from .render.serving_namespace import tool_scripts
 from .render.storage_class import render_default_storage_class
 from .render.weight_store import WeightRef
@@ -203,7 +203,7 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
         )
         for ref, gib in preload_sizes(platform).items()
     }
-    tools_digest = digest(*tool_scripts().values())
+    tools_digest = digest(tool_scripts()[WAIT_SCRIPT])  # only what model pods run: a preload fix rolls no model
     endpoints = {}
     for model in platform.resolved_models:
         release = ModelRelease(

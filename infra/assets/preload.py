@@ -29,8 +29,11 @@ file) and, written LAST, ``.preload-complete`` containing ``REPOSITORY@REVISION`
 marker matches and whose manifest's files all exist with their recorded sizes exits 0 at once.
 Otherwise the stale marker is removed first, orphaned ``*.incomplete`` files (left by a killed
 pod; huggingface_hub never resumes them) are purged, the snapshot is downloaded, and the run fails
-if any ``*.incomplete`` remains. Exit codes: 0 done, 1 failed (one-line reason), 2 bad configuration.
-The Job must run one pod at a time per revision (parallelism 1).
+if any ``*.incomplete`` remains. Exit codes: 0 done, 1 failed (one-line reason; the Job retries), 2 bad
+configuration, 3 a failure no retry can fix (the repository, revision or file does not exist, the
+repository is gated or disabled and the token gives no access, no file matches ALLOW_PATTERNS): the
+Job's podFailurePolicy fails the Job at once on 2 and 3. The Job must run one pod at a time per
+revision (parallelism 1).
 """
 
 from __future__ import annotations
@@ -64,6 +67,22 @@ class ConfigError(ValueError):
 
 class PreloadError(RuntimeError):
     """The preload could not be completed (exit 1)."""
+
+
+class PermanentError(PreloadError):
+    """The preload can never complete as configured (exit 3: no retry)."""
+
+
+# huggingface_hub's errors (huggingface_hub.errors) that retrying cannot fix, matched by class name so
+# this module needs no import of it.
+PERMANENT_HUB_ERRORS = frozenset({"RepositoryNotFoundError", "RevisionNotFoundError", "EntryNotFoundError",
+                                  "GatedRepoError", "DisabledRepoError"})
+EXIT_DONE, EXIT_FAILED, EXIT_CONFIG, EXIT_PERMANENT = 0, 1, 2, 3
+
+
+def is_permanent(error: BaseException) -> bool:
+    return isinstance(error, PermanentError) or any(
+        cls.__name__ in PERMANENT_HUB_ERRORS for cls in type(error).__mro__)
 
 
 def log(message: str) -> None:
@@ -353,7 +372,7 @@ def run(cfg: Config, downloader: Downloader, s3_client: Any = None, secrets_clie
         raise PreloadError(f"{len(leftovers)} *.incomplete file(s) remain, e.g. {leftovers[0].relative_to(root)}")
     manifest = build_manifest(root, cfg.repository, cfg.revision)
     if not manifest["files"]:
-        raise PreloadError(f"no files matched ALLOW_PATTERNS {','.join(cfg.allow_patterns)}")
+        raise PermanentError(f"no files matched ALLOW_PATTERNS {','.join(cfg.allow_patterns)}")
     if isinstance(store, S3Store):
         upload_tree(store.client, root, manifest, store)
     store.write_text(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
@@ -368,16 +387,19 @@ def main(env: Mapping[str, str] | None = None, downloader: Downloader | None = N
         cfg = parse_env(os.environ if env is None else env)
     except ConfigError as error:
         log(f"invalid configuration: {error}")
-        return 2
+        return EXIT_CONFIG
     if cfg.token:
         _REDACT.add(cfg.token)
     try:
         run(cfg, downloader or hf_download, s3_client, secrets_client)
-    except Exception as error:  # noqa: BLE001 - any failure: one line with the reason, exit 1, Job retries
+    except Exception as error:  # noqa: BLE001 - any failure: one line with the reason
         reason = f"{type(error).__name__}: {error}".replace("\n", " ")
+        if is_permanent(error):
+            log(f"FAILED {cfg.want} for good (no retry): {redact(reason)}")
+            return EXIT_PERMANENT
         log(f"FAILED {cfg.want}: {redact(reason)}")
-        return 1
-    return 0
+        return EXIT_FAILED
+    return EXIT_DONE
 
 
 if __name__ == "__main__":

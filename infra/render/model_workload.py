@@ -23,6 +23,7 @@ RESTRICTED_CONTAINER = {
     "runAsNonRoot": True,
     "capabilities": {"drop": ["ALL"]},
 }
+WAIT_SCRIPT = "wait_for_weights.py"  # what the model pods run (their init container), from the tools ConfigMap
 
 
 def weight_refs(model: ResolvedModel) -> list[WeightRef]:
@@ -50,7 +51,7 @@ def _wait_for_weights(platform: PlatformConfig, stack: str, model: ResolvedModel
         "name": "wait-for-weights",
         "image": platform.serving.images.vllm,  # already on the node for the main container
         "imagePullPolicy": "IfNotPresent",
-        "command": ["python3", f"{TOOLS_PATH}/wait_for_weights.py"],
+        "command": ["python3", f"{TOOLS_PATH}/{WAIT_SCRIPT}"],
         "env": [
             {"name": "WEIGHTS", "value": json.dumps(checks, separators=(",", ":"))},
             {"name": "TIMEOUT_SECONDS", "value": "7200"},
@@ -175,7 +176,7 @@ def render_deployment(platform: PlatformConfig, stack: str, model: ResolvedModel
             "template": {
                 "metadata": {"labels": labels, "annotations": {
                     WEIGHTS_ANNOTATION: weights_key,
-                    "llm-platform.io/tools-digest": tools_digest,  # a new wait script rolls the pods
+                    "llm-platform.io/tools-digest": tools_digest,  # a new wait script rolls the pods (not a new preload one)
                     # Karpenter never disrupts a node voluntarily (consolidation, drift) while a
                     # replica runs on it, so no replica is evicted while it loads or serves. GPU nodes
                     # move to a new AMI on the next rollout, or at the NodePool's expireAfter.

@@ -10,10 +10,11 @@ from ..config import PlatformConfig
 from ..config.serving import PRELOAD_NAME, TOOLS_CONFIGMAP
 from .labels import PART_OF, metadata, preload_labels
 from .network_policy import default_deny, dns_egress, https_egress_outside_cluster, pod_identity_egress
+from .model_workload import WAIT_SCRIPT
 from .weight_preload import SERVICE_ACCOUNT
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
-TOOL_SCRIPTS = ("preload.py", "wait_for_weights.py")
+TOOL_SCRIPTS = ("preload.py", WAIT_SCRIPT)
 WEIGHTS_VOLUME = "llm-platform-weights"  # the PersistentVolume over the S3 Files access point
 _LABELS = {"app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi"}
 

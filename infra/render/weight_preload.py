@@ -5,12 +5,19 @@ The Job is named after the weights, so a new revision is a new Job (Job specs ar
 models sharing weights share the Job. It has no TTL: a Job deleted by the TTL controller would be
 re-created on the next `pulumi up`. Re-running it is cheap anyway: the script exits at once when
 the marker and manifest are already there.
+
+It fails fast: the script exits 2 (bad configuration) or 3 (the repository, revision or files do not
+exist, or the token gives no access: infra/assets/preload.py) when no retry can help, and the
+podFailurePolicy fails the Job on those at once instead of retrying them `backoffLimit` times; a pod
+evicted or preempted (condition DisruptionTarget) does not count against the retries. A failed Job
+raises LLMWeightPreloadFailed (infra/render/observability/rules.py).
 """
 
 from __future__ import annotations
 
 import shlex
 
+from ..assets.preload import EXIT_CONFIG, EXIT_PERMANENT
 from ..config import PlatformConfig
 from ..config.serving import PRELOAD_NAME, TOOLS_CONFIGMAP
 from .labels import WEIGHTS_ANNOTATION, metadata, preload_labels
@@ -29,6 +36,8 @@ PRELOAD_PACKAGES = (
     "typing_extensions==4.16.0", "urllib3==2.8.0",
 )
 SCRATCH = "/scratch"
+PRELOAD_CONTAINER = "preload"
+PERMANENT_EXIT_CODES = (EXIT_CONFIG, EXIT_PERMANENT)  # the script's: no retry can fix these
 
 
 def render_preload_job(platform: PlatformConfig, stack: str, ref: WeightRef, weights_gib: float,
@@ -74,6 +83,11 @@ def render_preload_job(platform: PlatformConfig, stack: str, ref: WeightRef, wei
             "backoffLimit": 4,
             "parallelism": 1,  # one writer per weight set
             "activeDeadlineSeconds": preload_deadline_seconds(weights_gib),
+            "podFailurePolicy": {"rules": [
+                {"action": "FailJob", "onExitCodes": {"containerName": PRELOAD_CONTAINER, "operator": "In",
+                                                      "values": list(PERMANENT_EXIT_CODES)}},
+                {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]},
+            ]},
             "template": {
                 "metadata": {"labels": labels, "annotations": annotations},
                 "spec": {
@@ -88,7 +102,7 @@ def render_preload_job(platform: PlatformConfig, stack: str, ref: WeightRef, wei
                     },
                     "containers": [
                         {
-                            "name": "preload",
+                            "name": PRELOAD_CONTAINER,
                             "image": platform.serving.images.preload,
                             "imagePullPolicy": "IfNotPresent",
                             "command": ["sh", "-c", install],

@@ -16,6 +16,8 @@ MOUNT_PATH = "/models"
 MARKER = ".preload-complete"
 
 
+PRELOAD_JOB_PREFIX = "preload-"  # every preload Job's name starts so (the alert selects on it)
+
 @dataclass(frozen=True)
 class WeightRef:
     repository: str
@@ -34,7 +36,7 @@ class WeightRef:
         """A stable, DNS-safe name per repository@revision (a different revision is a new Job)."""
         slug = re.sub(r"[^a-z0-9]+", "-", self.repository.split("/", 1)[1].lower()).strip("-")
         digest = hashlib.sha256(self.key.encode()).hexdigest()[:6]
-        return f"preload-{slug[:36].rstrip('-')}-{self.revision[:8]}-{digest}"
+        return f"{PRELOAD_JOB_PREFIX}{slug[:36].rstrip('-')}-{self.revision[:8]}-{digest}"
 
 
 def bucket_name(platform: PlatformConfig, stack: str) -> str:

@@ -258,9 +258,44 @@ def test_download_error_exits_1_with_one_line_and_no_token(tmp_path: Path, capsy
     assert not (tmp_path / preload.MARKER).exists()
 
 
-def test_empty_download_is_a_failure(tmp_path: Path) -> None:
-    assert preload.main(local_env(tmp_path), downloader=FakeDownloader(files={})) == 1
+def test_empty_download_is_a_failure_no_retry_fixes(tmp_path: Path) -> None:
+    assert preload.main(local_env(tmp_path), downloader=FakeDownloader(files={})) == preload.EXIT_PERMANENT == 3
     assert not (tmp_path / preload.MARKER).exists()
+
+
+# Shaped like huggingface_hub.errors at the pinned 2.4.0: the permanent ones derive from HfHubHTTPError.
+class HfHubHTTPError(OSError):
+    pass
+
+
+class RepositoryNotFoundError(HfHubHTTPError):
+    pass
+
+
+class GatedRepoError(RepositoryNotFoundError):
+    pass
+
+
+class RevisionNotFoundError(HfHubHTTPError):
+    pass
+
+
+@pytest.mark.parametrize("error", [RepositoryNotFoundError, GatedRepoError, RevisionNotFoundError])
+def test_a_missing_or_gated_repository_fails_for_good(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     error: type) -> None:
+    def refused(**kwargs: Any) -> None:
+        raise error("404 Client Error")
+
+    assert preload.main(local_env(tmp_path), downloader=refused) == 3
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[-1].startswith(f"[preload] FAILED {REPO}@{SHA} for good (no retry): {error.__name__}")
+
+
+def test_a_server_error_is_retried(tmp_path: Path) -> None:
+    def flaky(**kwargs: Any) -> None:
+        raise HfHubHTTPError("502 Bad Gateway")
+
+    assert preload.main(local_env(tmp_path), downloader=flaky) == 1
 
 
 def test_s3_uploads_every_file_then_manifest_then_marker(tmp_path: Path) -> None:

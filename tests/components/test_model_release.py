@@ -59,6 +59,7 @@ def test_deployment_waits_for_its_preload_job(pulumi_mocks):
     job = pulumi_mocks.named(f"{ref.job_name}-job")
     deployment = pulumi_mocks.named("qwen-coder-deployment")
     assert job.delete_before_replace
+    assert job.replace_on_changes == ["spec"]  # the API refuses to change a Job's spec: a new Job instead
     assert job.urn in deployment.dependencies
     # only the Deployment waits for weights; the Service etc. may exist before
     assert job.urn not in pulumi_mocks.named("qwen-coder-service").dependencies

@@ -6,6 +6,7 @@ import shlex
 
 import pytest
 
+from infra.assets import preload
 from infra.program import preload_sizes
 
 from infra.render.weight_preload import render_preload_job
@@ -113,6 +114,18 @@ def test_job_runs_once_and_stays(name: str):
     assert spec["backoffLimit"] >= 1
     assert pod(job(name))["restartPolicy"] == "Never"
     assert job(name)["metadata"]["namespace"] == NAMESPACE
+
+
+@pytest.mark.parametrize("name", ["s3files", "streamer"])
+def test_a_failure_no_retry_can_fix_fails_the_job_at_once(name: str):
+    spec = job(name)["spec"]
+    (container,) = pod(job(name))["containers"]
+    fail, ignore = spec["podFailurePolicy"]["rules"]
+    # the script's exit codes for a bad configuration and a permanent failure (infra/assets/preload.py)
+    assert fail == {"action": "FailJob", "onExitCodes": {"containerName": container["name"], "operator": "In",
+                                                          "values": [preload.EXIT_CONFIG, preload.EXIT_PERMANENT]}}
+    assert ignore == {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]}
+    assert pod(job(name))["restartPolicy"] == "Never"  # what a podFailurePolicy requires
 
 
 def test_deadline_allows_the_download_plus_an_hour():

@@ -7,7 +7,8 @@
   (row remapping, which is how A100/H100-class GPUs retire rows after an uncorrectable ECC error;
   the ECC volatile/aggregate counters are not among the exporter's default counters), row remap
   failure, and GPU nodes without DCGM metrics;
-- models: a model with ready replicas whose vLLM metrics are not scraped;
+- models: a model with ready replicas whose vLLM metrics are not scraped, and a weight preload Job
+  that failed (its models cannot start);
 - semantic router (when enabled): no router up (the virtual model then falls back to `defaultModel`),
   routing latency.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 from ...config import PlatformConfig
 from ..labels import metadata
 from ..promql import fmt
+from ..weight_store import PRELOAD_JOB_PREFIX
 from ..services.semantic_router import METRICS_SERVICE as SEMANTIC_ROUTER_METRICS_SERVICE
 from ..services.semantic_router import NAMESPACE as SEMANTIC_ROUTER_NAMESPACE
 from .scrapes import observability_labels
@@ -129,6 +131,14 @@ def model_rules(platform: PlatformConfig) -> list[dict]:
               "{{ $labels.deployment }} has ready replicas but no vLLM metrics: its autoscaling and SLO alerts are blind",
               "Check the model's VMServiceScrape targets in vmagent and that its NetworkPolicy admits vmagent from "
               f"{platform.observability.namespace}."),
+        _rule("LLMWeightPreloadFailed",
+              f'kube_job_failed{{namespace="{ns}",job_name=~"{PRELOAD_JOB_PREFIX}.+",condition="true"}} == 1',
+              None, "critical", "models",
+              "weight preload Job {{ $labels.job_name }} failed: the models using these weights cannot start",
+              f"kubectl -n {ns} logs job/{{{{ $labels.job_name }}}}: the last line says why. 'for good (no retry)' "
+              "is a wrong repository or revision, or a gated repository without access for the token "
+              "(weights.huggingFaceTokenSecret); otherwise the retries or the deadline ran out. Fix it, delete the "
+              "Job and run `pulumi up` again."),
     ]
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import promql_parser
 import pytest
 
+from infra.render.model_workload import weight_refs
 from infra.render.observability.rules import platform_alert_groups, render_platform_rule
 from infra.validation.k8s_schema import validate_object
 
@@ -15,7 +18,7 @@ GATEWAY = ["LLMGatewayErrorRateHigh", "LLMGatewayTimeToFirstTokenHigh", "LLMGate
            "LLMGatewayGenAITelemetryMissing"]
 GPU = ["LLMGPUXidError", "LLMGPUTemperatureHigh", "LLMGPUUncorrectableMemoryError", "LLMGPURowRemapFailure",
        "LLMGPUMetricsMissing"]
-MODELS = ["LLMModelMetricsMissing"]
+MODELS = ["LLMModelMetricsMissing", "LLMWeightPreloadFailed"]
 
 
 def rules(platform) -> dict[str, list[dict]]:
@@ -157,3 +160,14 @@ def test_rules_for_a_scale_to_zero_stack_are_valid():
     for group in obj["spec"]["groups"]:
         for rule in group["rules"]:
             promql_parser.parse(rule["expr"])
+
+
+def test_a_failed_preload_job_alerts_at_once_naming_its_logs():
+    platform = stack_platform("dev")
+    (rule,) = [r for g in platform_alert_groups(platform) for r in g["rules"] if r["alert"] == "LLMWeightPreloadFailed"]
+    # kube-state-metrics' Job-level failure (backoff, podFailurePolicy or deadline), for the preload Jobs only
+    assert rule["expr"] == 'kube_job_failed{namespace="llm",job_name=~"preload-.+",condition="true"} == 1'
+    assert "for" not in rule and rule["labels"]["severity"] == "critical"
+    job_names = [r.job_name for m in platform.resolved_models for r in weight_refs(m)]
+    assert job_names and all(re.fullmatch("preload-.+", name) for name in job_names)
+    assert "kubectl -n llm logs job/{{ $labels.job_name }}" in rule["annotations"]["runbook"]
