@@ -8,10 +8,12 @@ from ..catalog.platform_versions import SEMANTIC_ROUTER_VERSION
 from ..catalog.semantic_router import CLASSIFIER_REPOSITORIES, CLASSIFIER_REVISION
 from ..config import PlatformConfig
 from ..cost import CostEstimate, estimate
+from ..render.gateway import uses_global_rate_limit
 from ..render.model_workload import weight_refs
 from ..render.services.semantic_router_config import classifier_paths
 from ..render.weight_store import bucket_name
 from ..sizing import gib
+from .availability import availability_lines
 from .mocks import Registration
 from .runner import Plan
 
@@ -232,6 +234,8 @@ def render_text(plan: Plan, validation: list[str], manifests_dir: str | None, co
         *count_lines(plan),
         "",
         *fit_lines(plan),
+        "",
+        *availability_lines(plan.platform, uses_global_rate_limit(plan.platform)),
         "",
         *cost_lines(estimate(plan.platform, plan.stack)),
         "",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ...config import PlatformConfig
 from ..observability.gateway_metrics import CLUSTER_STAT_NAME
+from ..platform_pods import envoy_proxies
 from .names import (
     AUTH_HEADER,
     COST_NAMESPACE,
@@ -93,6 +94,15 @@ def render_envoy_proxy(platform: PlatformConfig) -> dict:
     }
     if gateway.replicas > 1:
         kubernetes["envoyPDB"] = {"minAvailable": 1}
+        # One zone (or node) down leaves proxies serving: spread across zones strictly, across nodes
+        # where the scheduler can.
+        selector = {"matchLabels": envoy_proxies(gateway.name)}
+        kubernetes["envoyDeployment"]["pod"] = {"topologySpreadConstraints": [
+            {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "DoNotSchedule",
+             "labelSelector": selector},
+            {"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
+             "labelSelector": selector},
+        ]}
     return {
         "apiVersion": ENVOY_GATEWAY,
         "kind": "EnvoyProxy",

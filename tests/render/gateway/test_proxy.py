@@ -84,3 +84,18 @@ def test_clients_may_send_large_bodies_and_wait_for_long_completions():
 
 def test_endpoint_is_the_pinned_service_in_cluster():
     assert endpoint(reference_platform("dev")) == "http://llm-gateway.envoy-gateway-system.svc.cluster.local/v1"
+
+
+def test_two_or_more_proxies_spread_across_zones_and_nodes():
+    platform = reference_platform("dev")
+    assert platform.gateway.replicas >= 2
+    pod = one(platform, "EnvoyProxy")["spec"]["provider"]["kubernetes"]["envoyDeployment"]["pod"]
+    zone, node = pod["topologySpreadConstraints"]
+    selector = {"matchLabels": {"app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy",
+                                "app.kubernetes.io/managed-by": "envoy-gateway",
+                                "gateway.envoyproxy.io/owning-gateway-name": platform.gateway.name}}
+    assert zone == {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "DoNotSchedule",
+                    "labelSelector": selector}
+    assert node["topologyKey"] == "kubernetes.io/hostname" and node["whenUnsatisfiable"] == "ScheduleAnyway"
+    single = build_platform(lambda c: c["gateway"].update(replicas=1))
+    assert "pod" not in one(single, "EnvoyProxy")["spec"]["provider"]["kubernetes"]["envoyDeployment"]
