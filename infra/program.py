@@ -33,6 +33,7 @@ from .render.aws.cluster import enforces_network_policy
 from .render.gateway import REQUEST_HEADER_ATTRIBUTES, gateway_secret_names, secret_resource_arns, uses_global_rate_limit
 from .render.model_workload import WAIT_SCRIPT, digest, weight_refs
 from .render.serving_namespace import tool_scripts
+from .render.priority import SERVING_PRIORITY_CLASS, render_priority_classes
 from .render.storage_class import render_default_storage_class
 from .render.weight_store import WeightRef
 from .stack_file import platform_config, stack_file_path
@@ -178,10 +179,17 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
         # A default gp3 class, so the metrics and logs volumes bind (existing clusters bring their own).
         storage.append(register("default-storage-class", render_default_storage_class(), pulumi.ResourceOptions(
             provider=provider, depends_on=[access.block_storage])))
+    # Before any pod that names them: admission refuses a pod whose priority class does not exist.
+    priorities = {obj["metadata"]["name"]: register(f"priority-class-{obj['metadata']['name']}", obj,
+                                                    pulumi.ResourceOptions(
+                                                        provider=provider, depends_on=list(access.ready),
+                                                        # the API refuses to change them: a new class
+                                                        replace_on_changes=["value", "preemptionPolicy"]))
+                  for obj in render_priority_classes()}
     services = install_platform_services(
         platform, provider, region, account_id, access.name,
         secret_arns=secret_resource_arns(gateway_secret_names(platform), region, account_id),
-        depends_on=(*access.ready, *storage),
+        depends_on=(*access.ready, *storage, *priorities.values()),
         global_rate_limit=uses_global_rate_limit(platform),
         request_header_attributes=REQUEST_HEADER_ATTRIBUTES)
     gateway = LlmGateway("gateway", LlmGatewayArgs(
@@ -213,7 +221,7 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
                 preloads=tuple(preloads[r].job for r in weight_refs(model) if r in preloads),
                 depends_on=(serving.namespace_object,),
                 workload_needs=(*serving.mounted_by_models, pools[model.config.pool].schedulable,
-                                store.serving_identities.get(model.name)),
+                                store.serving_identities.get(model.name), priorities[SERVING_PRIORITY_CLASS]),
                 autoscaler=services.keda.release, monitoring=services.metrics.release,
             ),
             on_cluster,

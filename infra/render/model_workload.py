@@ -9,6 +9,7 @@ from ..catalog.vllm import VLLM_PORT
 from ..config import PlatformConfig, ResolvedModel
 from ..config.serving import TOOLS_CONFIGMAP
 from .labels import GPU_POOL_LABEL, WEIGHTS_ANNOTATION, metadata, model_labels, model_selector
+from .priority import SERVING_PRIORITY_CLASS
 from ..startup_budget import PROBE_PERIOD_SECONDS
 from .vllm_args import ADAPTERS_PATH, vllm_args
 from .weight_store import WeightRef, location
@@ -158,6 +159,7 @@ def render_deployment(platform: PlatformConfig, stack: str, model: ResolvedModel
             "runAsNonRoot": True, "runAsUser": UID, "runAsGroup": UID, "fsGroup": UID,
             "seccompProfile": {"type": "RuntimeDefault"},
         },
+        "priorityClassName": SERVING_PRIORITY_CLASS,
         "initContainers": [_wait_for_weights(platform, stack, model)],
         "containers": [container],
         "volumes": _volumes(platform, model),

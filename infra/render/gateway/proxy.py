@@ -6,6 +6,7 @@ from __future__ import annotations
 from ...config import PlatformConfig
 from ..observability.gateway_metrics import CLUSTER_STAT_NAME
 from ..platform_pods import envoy_proxies
+from ..priority import SERVICES_PRIORITY_CLASS
 from .names import (
     AUTH_HEADER,
     COST_NAMESPACE,
@@ -84,6 +85,7 @@ def render_envoy_proxy(platform: PlatformConfig) -> dict:
     kubernetes: dict = {
         "envoyDeployment": {
             "replicas": gateway.replicas,
+            "pod": {"priorityClassName": SERVICES_PRIORITY_CLASS},
             "container": {"resources": {
                 "requests": {"cpu": gateway.resources.cpu, "memory": gateway.resources.memory},
                 "limits": {"memory": gateway.resources.memory},
@@ -97,12 +99,12 @@ def render_envoy_proxy(platform: PlatformConfig) -> dict:
         # One zone (or node) down leaves proxies serving: spread across zones strictly, across nodes
         # where the scheduler can.
         selector = {"matchLabels": envoy_proxies(gateway.name)}
-        kubernetes["envoyDeployment"]["pod"] = {"topologySpreadConstraints": [
+        kubernetes["envoyDeployment"]["pod"]["topologySpreadConstraints"] = [
             {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "DoNotSchedule",
              "labelSelector": selector},
             {"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
              "labelSelector": selector},
-        ]}
+        ]
     return {
         "apiVersion": ENVOY_GATEWAY,
         "kind": "EnvoyProxy",

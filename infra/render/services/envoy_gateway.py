@@ -43,6 +43,7 @@ from ...catalog.platform_versions import RATE_LIMIT_REDIS_IMAGE
 from ...config import PlatformConfig
 from ..labels import metadata
 from ..network_policy import network_policy, tcp
+from ..priority import SERVICES_PRIORITY_CLASS
 from . import envoy_gateway_names as names
 from .common import (
     MANAGED_LABELS,
@@ -121,6 +122,7 @@ def chart_values(platform: PlatformConfig, global_rate_limit: bool = False) -> d
             "replicas": controller.replicas,  # leader election is on by default in Envoy Gateway
             "envoyGateway": {"resources": resources(controller.resources)},
             "pod": {"nodeSelector": dict(SYSTEM_NODE_SELECTOR)},
+            "priorityClassName": SERVICES_PRIORITY_CLASS,
         },
         "podDisruptionBudget": {"minAvailable": 1 if controller.replicas > 1 else 0},
         "certgen": {"job": {"nodeSelector": dict(SYSTEM_NODE_SELECTOR)}},
@@ -141,7 +143,7 @@ def chart_values(platform: PlatformConfig, global_rate_limit: bool = False) -> d
         # Redis. The chart merges this over its own `provider` block (type Kubernetes, the ratelimit
         # image), which stays.
         envoy_gateway["provider"] = {"type": "Kubernetes", "kubernetes": {"rateLimitDeployment": {
-            "pod": {"nodeSelector": dict(SYSTEM_NODE_SELECTOR)},
+            "pod": {"nodeSelector": dict(SYSTEM_NODE_SELECTOR), "priorityClassName": SERVICES_PRIORITY_CLASS},
             "container": {"env": [_redis_password_env("REDIS_AUTH")]}}}}
     return values
 
@@ -188,6 +190,7 @@ def render_rate_limit_redis() -> list[dict]:
                     "automountServiceAccountToken": False,
                     "enableServiceLinks": False,
                     "nodeSelector": dict(SYSTEM_NODE_SELECTOR),
+                    "priorityClassName": SERVICES_PRIORITY_CLASS,
                     "securityContext": {**RESTRICTED_POD_SECURITY_CONTEXT, "runAsUser": _REDIS_UID,
                                         "runAsGroup": _REDIS_GID, "fsGroup": _REDIS_GID},
                     "containers": [_redis_container()],

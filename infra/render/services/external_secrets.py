@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from ...config import PlatformConfig
 from ...config.services import EXTERNAL_SECRETS_NAMESPACE
+from ..priority import SERVICES_PRIORITY_CLASS
 from ..aws.iam import POLICY_VERSION, pod_identity_trust_policy
 from ..labels import metadata
 from .common import MANAGED_LABELS, RESTRICTED_CONTAINER_SECURITY_CONTEXT, SYSTEM_NODE_SELECTOR, namespace, resources
@@ -51,6 +52,7 @@ def chart_values(platform: PlatformConfig) -> dict:
         "resources": resources(eso.controller.resources),
         "securityContext": _container_security_context(),
         "podDisruptionBudget": _budget(eso.controller.replicas),
+        "priorityClassName": SERVICES_PRIORITY_CLASS,
         "serviceAccount": {"create": True, "name": SERVICE_ACCOUNT},
         "global": {"nodeSelector": dict(SYSTEM_NODE_SELECTOR)},  # controller, webhook and cert controller
         "webhook": {
@@ -58,12 +60,14 @@ def chart_values(platform: PlatformConfig) -> dict:
             "resources": resources(eso.webhook.resources),
             "securityContext": _container_security_context(),
             "podDisruptionBudget": _budget(eso.webhook.replicas),
+            "priorityClassName": SERVICES_PRIORITY_CLASS,
         },
         "certController": {
             "replicaCount": eso.cert_controller.replicas,
             "resources": resources(eso.cert_controller.resources),
             "securityContext": _container_security_context(),
             "podDisruptionBudget": _budget(eso.cert_controller.replicas),
+            "priorityClassName": SERVICES_PRIORITY_CLASS,
         },
     }
 

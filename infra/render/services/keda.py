@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ...config import PlatformConfig
 from ...config.services import KEDA_NAMESPACE, Controller
+from ..priority import SERVICES_PRIORITY_CLASS
 from .common import (
     RESTRICTED_CONTAINER_SECURITY_CONTEXT,
     RESTRICTED_POD_SECURITY_CONTEXT,
@@ -43,6 +44,7 @@ def chart_values(platform: PlatformConfig) -> dict:
         # The chart's defaults limit each to 1 CPU: deleted, as everywhere on the platform (no throttling).
         "resources": {key: resources_over_chart_limits(controllers[section].resources) for section, key in _COMPONENTS},
         "prometheus": {"metricServer": {"enabled": True}, "operator": {"enabled": True}},
+        "priorityClassName": SERVICES_PRIORITY_CLASS,  # every KEDA component
     }
     for section, _ in _COMPONENTS:
         values[section] = {"replicaCount": controllers[section].replicas}

@@ -12,6 +12,7 @@ release needs the VictoriaMetrics stack (operator CRDs, monitoring namespace) fi
 from __future__ import annotations
 
 from ...config import PlatformConfig
+from ..priority import SERVICES_PRIORITY_CLASS
 from .common import SYSTEM_NODE_SELECTOR, internal_url, namespace, resources
 
 RELEASE_NAME = "vl"
@@ -48,6 +49,7 @@ def chart_values(platform: PlatformConfig) -> dict:
             "persistentVolume": persistent_volume,
             "resources": resources(logs.server),
             "nodeSelector": dict(SYSTEM_NODE_SELECTOR),
+            "priorityClassName": SERVICES_PRIORITY_CLASS,
             "vmServiceScrape": {"enabled": True},
         },
         "vector": {

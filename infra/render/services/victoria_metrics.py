@@ -23,6 +23,7 @@ from __future__ import annotations
 from ...config import PlatformConfig
 from ...config.observability import VM_FULLNAME, platform_metrics_url
 from ...config.services import StorageSettings
+from ..priority import SERVICES_PRIORITY_CLASS
 from .common import SYSTEM_NODE_SELECTOR, namespace, resources
 from .victoria_logs import read_url as logs_read_url
 
@@ -71,6 +72,7 @@ def _storage(settings: StorageSettings) -> dict:
 def _placed(spec: dict, settings) -> dict:
     """A VM custom resource spec on system nodes, with the operator's restricted security contexts."""
     return {**spec, "resources": resources(settings), "nodeSelector": dict(SYSTEM_NODE_SELECTOR),
+            "priorityClassName": SERVICES_PRIORITY_CLASS,
             "useStrictSecurity": True}
 
 
@@ -79,7 +81,8 @@ def chart_values(platform: PlatformConfig) -> dict:
     system = dict(SYSTEM_NODE_SELECTOR)
     values: dict = {
         "fullnameOverride": FULLNAME,
-        "victoria-metrics-operator": {"resources": resources(metrics.operator), "nodeSelector": system},
+        "victoria-metrics-operator": {"resources": resources(metrics.operator), "nodeSelector": system,
+                                      "priorityClassName": SERVICES_PRIORITY_CLASS},
         "vmsingle": {"spec": _placed({"retentionPeriod": metrics.retention, "storage": _storage(metrics.storage)},
                                      metrics.vmsingle)},
         "vmagent": {"spec": _placed({"scrapeInterval": platform.observability.scrape_interval}, metrics.vmagent)},
@@ -92,13 +95,14 @@ def chart_values(platform: PlatformConfig) -> dict:
             "plugins": list(GRAFANA_PLUGINS),
             "resources": resources(metrics.grafana),
             "nodeSelector": system,
+            "priorityClassName": SERVICES_PRIORITY_CLASS,
         },
         "defaultDatasources": {
             "extra": [{"name": LOGS_DATASOURCE, "uid": LOGS_DATASOURCE, "type": "victoriametrics-logs-datasource",
                        "access": "proxy", "url": logs_read_url(platform), "isDefault": False}],
         },
         "kube-state-metrics": {"enabled": True, "resources": resources(metrics.kube_state_metrics),
-                               "nodeSelector": system},
+                               "nodeSelector": system, "priorityClassName": SERVICES_PRIORITY_CLASS},
         # On every node (the chart tolerates every NoSchedule taint, GPU nodes included).
         "prometheus-node-exporter": {"enabled": True, "resources": resources(metrics.node_exporter)},
         # Off: the chart's sync job downloads its default dashboards and rules at install time from

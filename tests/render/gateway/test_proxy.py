@@ -98,4 +98,5 @@ def test_two_or_more_proxies_spread_across_zones_and_nodes():
                     "labelSelector": selector}
     assert node["topologyKey"] == "kubernetes.io/hostname" and node["whenUnsatisfiable"] == "ScheduleAnyway"
     single = build_platform(lambda c: c["gateway"].update(replicas=1))
-    assert "pod" not in one(single, "EnvoyProxy")["spec"]["provider"]["kubernetes"]["envoyDeployment"]
+    assert "topologySpreadConstraints" not in one(single, "EnvoyProxy")["spec"]["provider"]["kubernetes"][
+        "envoyDeployment"]["pod"]

@@ -7,6 +7,7 @@ import re
 from infra.catalog.platform_versions import ENVOY_GATEWAY_CHART, RATE_LIMIT_REDIS_IMAGE
 from infra.config.serving import check_pinned_image
 from infra.config.gateway import GatewayConfig
+from infra.render.priority import SERVICES_PRIORITY_CLASS
 from infra.render.services import ai_gateway, envoy_gateway
 from infra.render.services.common import SYSTEM_NODE_SELECTOR
 from infra.validation.k8s_schema import validate_object
@@ -16,6 +17,7 @@ from .charts import K8S, SCHEMAS, chart_file, helm_merged, restricted_problems, 
 
 # config.envoyGateway is the EnvoyGateway API object (api/v1alpha1/envoygateway_types.go), not chart keys.
 FREE_FORM = ["config.envoyGateway"]
+TEMPLATE_ONLY = ["deployment.priorityClassName"]  # values.yaml: `priorityClassName: null`
 
 
 def values(*mutations) -> dict:
@@ -27,7 +29,7 @@ def ha(cfg) -> None:
 
 
 def test_every_value_key_exists_upstream():
-    assert unknown_keys(values(), "gateway-helm", free_form=FREE_FORM) == []
+    assert unknown_keys(values(), "gateway-helm", free_form=FREE_FORM, template_only=TEMPLATE_ONLY) == []
     assert "envoyGateway" in chart_file("gateway-helm")["config"]
 
 
@@ -111,7 +113,7 @@ def test_no_rate_limit_service_unless_asked():
 
 def test_global_rate_limit_points_the_controller_at_the_platform_redis():
     v = envoy_gateway.chart_values(build_platform(), global_rate_limit=True)
-    assert unknown_keys(v, "gateway-helm", free_form=FREE_FORM) == []
+    assert unknown_keys(v, "gateway-helm", free_form=FREE_FORM, template_only=TEMPLATE_ONLY) == []
     # api/v1alpha1/envoygateway_types.go at v1.9.0: RateLimit.backend (type Redis, redis.url), the same keys
     # the docs' Global Rate Limit task sets with --set config.envoyGateway.rateLimit.backend...
     assert v["config"]["envoyGateway"]["rateLimit"] == {"backend": {"type": "Redis", "redis": {
@@ -138,7 +140,7 @@ def test_the_rate_limit_deployment_runs_on_system_nodes_and_keeps_the_chart_prov
     merged = helm_merged("gateway-helm", v)["config"]["envoyGateway"]
     assert merged["provider"]["type"] == "Kubernetes"
     assert merged["provider"]["kubernetes"]["rateLimitDeployment"] == {
-        "pod": {"nodeSelector": SYSTEM_NODE_SELECTOR},
+        "pod": {"nodeSelector": SYSTEM_NODE_SELECTOR, "priorityClassName": SERVICES_PRIORITY_CLASS},
         "container": {"env": [{"name": "REDIS_AUTH", "valueFrom": {"secretKeyRef": {
             "name": envoy_gateway.REDIS_AUTH_SECRET, "key": envoy_gateway.REDIS_AUTH_KEY}}}]}}
     assert merged["gateway"] == {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"}
