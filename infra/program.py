@@ -33,6 +33,7 @@ from .render.aws.cluster import enforces_network_policy
 from .render.gateway import REQUEST_HEADER_ATTRIBUTES, gateway_secret_names, secret_resource_arns, uses_global_rate_limit
 from .render.model_workload import WAIT_SCRIPT, digest, weight_refs
 from .render.serving_namespace import tool_scripts
+from .render.observability.receivers import receiver_secret_names
 from .render.priority import SERVING_PRIORITY_CLASS, render_priority_classes
 from .render.storage_class import render_default_storage_class
 from .render.weight_store import WeightRef
@@ -188,7 +189,8 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
                   for obj in render_priority_classes()}
     services = install_platform_services(
         platform, provider, region, account_id, access.name,
-        secret_arns=secret_resource_arns(gateway_secret_names(platform), region, account_id),
+        secret_arns=secret_resource_arns([*gateway_secret_names(platform), *receiver_secret_names(platform)],
+                                         region, account_id),
         depends_on=(*access.ready, *storage, *priorities.values()),
         global_rate_limit=uses_global_rate_limit(platform),
         request_header_attributes=REQUEST_HEADER_ATTRIBUTES)
@@ -196,7 +198,8 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
         platform=platform, region=region, cluster_name=access.name, account_id=account_id,
         depends_on=(services.envoy_gateway.release, services.ai_gateway.release,
                     services.external_secrets.cluster_secret_store)), on_cluster)
-    Observability("observability", ObservabilityArgs(platform=platform, depends_on=(services.metrics.release,)),
+    Observability("observability", ObservabilityArgs(
+        platform=platform, depends_on=(services.metrics.release, services.external_secrets.cluster_secret_store)),
                   on_cluster)
 
     serving = ServingNamespace("serving", ServingNamespaceArgs(platform=platform, weights_volume=store.volume),

@@ -1,16 +1,24 @@
 """Metrics stack the platform reports to (VictoriaMetrics via vmagent, Grafana from the
 victoria-metrics-k8s-stack chart) and the thresholds of the platform-wide alerts.
 
-Per-model alert thresholds are each model's `slo`; autoscaling thresholds its `autoscaling`."""
+Per-model alert thresholds are each model's `slo`; autoscaling thresholds its `autoscaling`.
+
+`receivers`: where Alertmanager sends alerts. Each names a Secrets Manager secret holding what the
+receiver needs and only that: a Slack incoming-webhook URL, a PagerDuty Events v2 routing key, or a
+webhook URL. External Secrets syncs them into the observability namespace; Alertmanager reads them from
+files, so they are never in the Alertmanager configuration. Without receivers, alerts stay in
+Alertmanager (its UI and the alerts dashboard), which the policy pack refuses for prod stacks."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from pydantic import Field, model_validator
+from typing import Literal
 
-from .base import K8sName, StackModel
+from pydantic import Field, field_validator, model_validator
+
+from .base import DNS_LABEL, K8sName, SecretsManagerSecret, StackModel
 
 # The platform's VictoriaMetrics: the victoria-metrics-k8s-stack release names its VMSingle after its
 # fullnameOverride (infra/render/services/victoria_metrics.py), and the operator serves it as
@@ -35,6 +43,34 @@ class PlatformAlerts(StackModel):
     gpu_temperature_celsius: int = Field(default=85, ge=60, le=100, description="GPU core temperature, for 10 minutes")
 
 
+class ReceiverConfig(StackModel):
+    name: str = Field(description="the receiver's name in Alertmanager (a DNS label)")
+    type: Literal["slack", "pagerduty", "webhook"]
+    credentials_secret: SecretsManagerSecret = Field(
+        description="Secrets Manager secret (name or ARN): the Slack webhook URL, the PagerDuty routing key or the "
+                    "webhook URL")
+    channel: str | None = Field(default=None, description="Slack only: the channel, e.g. #llm-alerts (default: "
+                                                          "the webhook's own)")
+    severities: list[Literal["critical", "warning"]] = Field(default_factory=lambda: ["critical", "warning"],
+                                                             min_length=1)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not DNS_LABEL.match(value) or len(value) > 40:
+            raise ValueError(f"{value!r} is not a receiver name; allowed: lowercase letters, digits and '-', "
+                             "starting with a letter, at most 40 characters")
+        if value == "blackhole":
+            raise ValueError("'blackhole' is the receiver of unrouted alerts; allowed: another name")
+        return value
+
+    @model_validator(mode="after")
+    def _channel_is_slacks(self) -> "ReceiverConfig":
+        if self.channel is not None and self.type != "slack":
+            raise ValueError(f"channel is a Slack setting; a {self.type} receiver has none")
+        return self
+
+
 class ObservabilityConfig(StackModel):
     namespace: K8sName = Field(default="monitoring", description="where the metrics stack and Grafana run")
     metrics_url: str = Field(
@@ -44,6 +80,16 @@ class ObservabilityConfig(StackModel):
     )
     scrape_interval: str = "15s"
     alerts: PlatformAlerts = Field(default_factory=PlatformAlerts)
+    receivers: list[ReceiverConfig] = Field(default_factory=list, max_length=8)
+
+    @field_validator("receivers")
+    @classmethod
+    def _unique_receivers(cls, value: list[ReceiverConfig]) -> list[ReceiverConfig]:
+        names = [r.name for r in value]
+        if len(set(names)) != len(names):
+            raise ValueError(f"receiver names repeat ({', '.join(sorted({n for n in names if names.count(n) > 1}))}); "
+                             "allowed: one receiver per name")
+        return value
 
     @model_validator(mode="before")
     @classmethod

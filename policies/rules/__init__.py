@@ -6,7 +6,7 @@ policies/crossguard.py and offline by `python -m infra check` (infra/check.py).
 
 from __future__ import annotations
 
-from . import autoscaling, budget, cluster, iam, model_serving, secrets, storage, supply_chain
+from . import alerting, autoscaling, budget, cluster, iam, model_serving, secrets, storage, supply_chain
 from .base import ResourceView, Rule
 
 RULES: tuple[Rule, ...] = tuple(
@@ -18,6 +18,7 @@ RULES: tuple[Rule, ...] = tuple(
     + iam.RULES
     + secrets.RULES
     + budget.RULES
+    + alerting.RULES
 )
 
 _names = [r.name for r in RULES]

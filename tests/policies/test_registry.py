@@ -25,7 +25,7 @@ STABLE_NAMES = {
     "eks-audit-logging": "advisory", "node-imdsv2": "advisory", "node-volumes-encrypted": "advisory",
     "iam-no-wildcard-actions": "mandatory", "iam-no-write-on-any-resource": "mandatory",
     "secrets-not-in-plain-config": "mandatory", "budget-within-limit": "mandatory",
-    "budget-estimate-complete": "advisory",
+    "budget-estimate-complete": "advisory", "alerts-reach-a-person": "mandatory",
 }
 
 

@@ -105,13 +105,18 @@ def metadata(platform: PlatformConfig, name: str, *, namespaced: bool = True) ->
     return meta
 
 
-def synced_secret(platform: PlatformConfig, name: str, refresh: str, data: list[dict]) -> dict:
+def synced_secret(platform: PlatformConfig, name: str, refresh: str, data: list[dict],
+                  namespace: str | None = None) -> dict:
     """An ExternalSecret writing Kubernetes Secret `name` from AWS Secrets Manager through the
-    platform's ClusterSecretStore. Retained: if the source vanishes, the last synced Secret stays."""
+    platform's ClusterSecretStore, in the gateway's namespace unless `namespace` says otherwise.
+    Retained: if the source vanishes, the last synced Secret stays."""
+    meta = metadata(platform, name)
+    if namespace is not None:
+        meta["namespace"] = namespace
     return {
         "apiVersion": EXTERNAL_SECRETS,
         "kind": "ExternalSecret",
-        "metadata": metadata(platform, name),
+        "metadata": meta,
         "spec": {
             "refreshInterval": refresh,
             "secretStoreRef": {"kind": "ClusterSecretStore", "name": CLUSTER_SECRET_STORE},

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from ...config import PlatformConfig
 from .dashboard import render_dashboard_config_map
+from .receivers import render_receivers_external_secret
 from .rules import render_platform_rule
 from .scrapes import render_dcgm_service_scrape, render_gateway_pod_scrape
 
 
 def render_observability(platform: PlatformConfig) -> dict[str, dict]:
     """Objects keyed by the suffix of their Pulumi resource name."""
-    return {
+    objects = {
         "gateway-scrape": render_gateway_pod_scrape(platform),
         "dcgm-scrape": render_dcgm_service_scrape(platform),
         "rules": render_platform_rule(platform),
         "dashboard": render_dashboard_config_map(platform),
     }
+    receivers = render_receivers_external_secret(platform)
+    if receivers is not None:
+        objects["receivers"] = receivers
+    return objects

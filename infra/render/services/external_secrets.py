@@ -74,8 +74,11 @@ def chart_values(platform: PlatformConfig) -> dict:
 
 def secret_namespaces(platform: PlatformConfig) -> list[str]:
     """The namespaces whose ExternalSecrets the platform renders: the gateway's (tenant keys, provider
-    credentials)."""
-    return [platform.gateway.namespace]
+    credentials), and the observability one when alerts have receivers."""
+    found = [platform.gateway.namespace]
+    if platform.observability.receivers:
+        found.append(platform.observability.namespace)
+    return found
 
 
 def cluster_secret_store(region: str, namespaces: Sequence[str]) -> dict:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from ...config import PlatformConfig
 from ...config.observability import VM_FULLNAME, platform_metrics_url
 from ...config.services import StorageSettings
+from ..observability.receivers import alertmanager_config, alertmanager_secrets
 from ..priority import SERVICES_PRIORITY_CLASS
 from .common import SYSTEM_NODE_SELECTOR, namespace, resources
 from .victoria_logs import read_url as logs_read_url
@@ -87,7 +88,9 @@ def chart_values(platform: PlatformConfig) -> dict:
                                      metrics.vmsingle)},
         "vmagent": {"spec": _placed({"scrapeInterval": platform.observability.scrape_interval}, metrics.vmagent)},
         "vmalert": {"spec": _placed({}, metrics.vmalert)},
-        "alertmanager": {"spec": _placed({}, metrics.alertmanager)},
+        "alertmanager": {"spec": _placed({"secrets": secrets} if (secrets := alertmanager_secrets(platform)) else {},
+                                         metrics.alertmanager),
+                         "config": alertmanager_config(platform)},
         "grafana": {
             "enabled": True,
             "admin": {"existingSecret": GRAFANA_ADMIN_SECRET, "userKey": GRAFANA_ADMIN_USER_KEY,
