@@ -97,3 +97,15 @@ def test_images_are_pinned_to_a_tag_or_digest():
                     image = c["image"]
                     assert "@sha256:" in image or re.search(r":[\w.-]+$", image.rsplit("/", 1)[-1]), (release, image)
                     assert not image.endswith(":latest"), (release, image)
+
+
+def test_no_helm_test_pod_and_the_operator_and_log_store_run_with_the_default_seccomp_profile():
+    from .test_helm_releases import rendered_release
+
+    metrics = rendered_release("prod", "metrics-release")
+    assert not [o for o in metrics if o["kind"] == "Pod"]  # grafana's `helm test` Pod is off
+    logs = rendered_release("prod", "logs-release")
+    for objs, kind, name in ((metrics, "Deployment", "vm-victoria-metrics-operator"),
+                             (logs, "StatefulSet", "victoria-logs"), (logs, "DaemonSet", "vl-vector")):
+        (obj,) = [o for o in objs if o["kind"] == kind and o["metadata"]["name"] == name]
+        assert obj["spec"]["template"]["spec"]["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, name

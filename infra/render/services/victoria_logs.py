@@ -50,6 +50,8 @@ def chart_values(platform: PlatformConfig) -> dict:
             "resources": resources(logs.server),
             "nodeSelector": dict(SYSTEM_NODE_SELECTOR),
             "priorityClassName": SERVICES_PRIORITY_CLASS,
+            # the chart's pod context (non-root, fsGroup) plus the default seccomp profile
+            "podSecurityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
             "vmServiceScrape": {"enabled": True},
         },
         "vector": {
@@ -57,6 +59,7 @@ def chart_values(platform: PlatformConfig) -> dict:
             "role": "Agent",
             "resources": resources(logs.shipper_resources),
             "tolerations": [dict(t) for t in SHIPPER_TOLERATIONS],
+            "podSecurityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
         },
         "dashboards": {"enabled": True, "namespace": platform.observability.namespace,
                        "labels": dict(DASHBOARD_LABEL)},

@@ -83,7 +83,9 @@ def chart_values(platform: PlatformConfig) -> dict:
     values: dict = {
         "fullnameOverride": FULLNAME,
         "victoria-metrics-operator": {"resources": resources(metrics.operator), "nodeSelector": system,
-                                      "priorityClassName": SERVICES_PRIORITY_CLASS},
+                                      "priorityClassName": SERVICES_PRIORITY_CLASS,
+                                      # the chart's pod context (non-root, fsGroup) plus the default seccomp profile
+                                      "podSecurityContext": {"seccompProfile": {"type": "RuntimeDefault"}}},
         "vmsingle": {"spec": _placed({"retentionPeriod": metrics.retention, "storage": _storage(metrics.storage)},
                                      metrics.vmsingle)},
         "vmagent": {"spec": _placed({"scrapeInterval": platform.observability.scrape_interval}, metrics.vmagent)},
@@ -99,6 +101,8 @@ def chart_values(platform: PlatformConfig) -> dict:
             "resources": resources(metrics.grafana),
             "nodeSelector": system,
             "priorityClassName": SERVICES_PRIORITY_CLASS,
+            # No `helm test` Pod in the release (it would run as root, unconfined, with no resources).
+            "testFramework": {"enabled": False},
         },
         "defaultDatasources": {
             "extra": [{"name": LOGS_DATASOURCE, "uid": LOGS_DATASOURCE, "type": "victoriametrics-logs-datasource",

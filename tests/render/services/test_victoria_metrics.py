@@ -21,7 +21,8 @@ SUBCHARTS = ("grafana", "kube-state-metrics", "prometheus-node-exporter", "victo
 # `<app>.spec` is the custom resource's spec, passed through whole: checked against the CRDs below.
 CUSTOM_RESOURCES = {"vmsingle": "VMSingle", "vmagent": "VMAgent", "vmalert": "VMAlert",
                     "alertmanager": "VMAlertmanager"}
-FREE_FORM = [*(f"{app}.spec" for app in CUSTOM_RESOURCES), "alertmanager.config"]  # a whole Alertmanager config
+FREE_FORM = [*(f"{app}.spec" for app in CUSTOM_RESOURCES), "alertmanager.config",  # a whole Alertmanager config
+             "victoria-metrics-operator.podSecurityContext"]  # a PodSecurityContext passed through
 # grafana and kube-state-metrics document priorityClassName only as a comment in values.yaml
 TEMPLATE_ONLY = ["grafana.priorityClassName", "kube-state-metrics.priorityClassName"]
 
