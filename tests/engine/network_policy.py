@@ -19,6 +19,8 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from policies.rules.kube import selector_matches as selects  # the policy pack's LabelSelector matcher
+
 
 @dataclass(frozen=True)
 class Pod:
@@ -39,26 +41,6 @@ class Address:
 
 
 Endpoint = Pod | Address
-
-
-def selects(selector: Mapping | None, labels: Mapping[str, str]) -> bool:
-    """A label selector; `{}` selects everything, None nothing."""
-    if selector is None:
-        return False
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if labels.get(key) != value:
-            return False
-    for expr in selector.get("matchExpressions") or ():
-        key, op, values = expr["key"], expr["operator"], expr.get("values") or ()
-        if op == "In" and labels.get(key) not in values:
-            return False
-        if op == "NotIn" and key in labels and labels[key] in values:
-            return False
-        if op == "Exists" and key not in labels:
-            return False
-        if op == "DoesNotExist" and key in labels:
-            return False
-    return True
 
 
 @dataclass
