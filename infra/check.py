@@ -22,7 +22,7 @@ from typing import Any
 
 from .config import ConfigError, PlatformConfig
 from .cost import estimate
-from .stack_file import StackFile, load_stack, report_config_error
+from .stack_file import StackFile, report_config_error
 
 SUMMARY = ("{mandatory} mandatory, {advisory} advisory violations ({rules} of {total} rules violated); "
            "{resources} resources checked")
@@ -195,18 +195,15 @@ def write_policy_config(config: Mapping[str, Any], path: Path) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from .plan.runner import run_plan
-
-    try:
-        stack_file, platform = load_stack(args.stack, args.stack_file)
-    except ConfigError as exc:
-        return report_config_error(exc)
     from policies.rules import RULES
 
+    from .plan.runner import plan_stack
+
     try:
-        plan = run_plan(stack_file, platform)
+        plan = plan_stack(args.stack, args.stack_file)
     except ConfigError as exc:
         return report_config_error(exc)
+    stack_file, platform = plan.stack_file, plan.platform
     config = policy_config(platform, plan.stack)
     target = getattr(args, "write_policy_config", None)
     if target:

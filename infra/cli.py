@@ -56,21 +56,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def plan_command(args: argparse.Namespace) -> int:
     from .config import ConfigError
-    from .stack_file import load_stack, report_config_error
-
-    try:
-        stack_file, platform = load_stack(args.stack, args.stack_file)
-    except ConfigError as exc:
-        return report_config_error(exc)
     from .plan.output import OutputError, write_json, write_manifests
-    from .plan.runner import run_plan
     from .plan.report import render_text
+    from .plan.runner import plan_stack
+    from .stack_file import report_config_error
     from .validation.k8s_schema import validate_objects
 
     try:
-        plan = run_plan(stack_file, platform)
+        plan = plan_stack(args.stack, args.stack_file)
     except ConfigError as exc:
         return report_config_error(exc)
+    platform = plan.platform
     validation = validate_objects(plan.kubernetes_objects(), platform.cluster.kubernetes_version)
     manifests_dir = None
     if not args.no_manifests:

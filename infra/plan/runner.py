@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pulumi
 
 from ..config import ConfigError, PlatformConfig
 from ..program import build
-from ..stack_file import StackFile, stack_config
+from ..stack_file import StackFile, load_stack, stack_config
 from .aws_shapes import DEFAULT_REGION
 from .mocks import HELM_RELEASE, PlanMocks, PlanMonitor, Registration, unwrap_secret
 
@@ -99,3 +100,10 @@ def run_plan(stack_file: StackFile, platform: PlatformConfig | None = None) -> P
             r.revealed = normalize(r.inputs, reveal=True)
         r.inputs = normalize(r.inputs)
     return Plan(stack_file=stack_file, platform=platform, resources=monitor.registrations, mocks=mocks)
+
+
+def plan_stack(stack: str, path: Path | None = None) -> Plan:
+    """Load a stack (`load_stack`) and plan it: the plan and check commands' first step. Bad input,
+    whether the config refuses it or only the running program does, is one ConfigError."""
+    stack_file, platform = load_stack(stack, path)
+    return run_plan(stack_file, platform)
