@@ -106,17 +106,14 @@ def metadata(platform: PlatformConfig, name: str, *, namespaced: bool = True) ->
 
 
 def synced_secret(platform: PlatformConfig, name: str, refresh: str, data: list[dict],
-                  namespace: str | None = None) -> dict:
+                  meta: dict | None = None) -> dict:
     """An ExternalSecret writing Kubernetes Secret `name` from AWS Secrets Manager through the
-    platform's ClusterSecretStore, in the gateway's namespace unless `namespace` says otherwise.
+    platform's ClusterSecretStore; `meta` (default: the gateway's namespace and labels) is its metadata.
     Retained: if the source vanishes, the last synced Secret stays."""
-    meta = metadata(platform, name)
-    if namespace is not None:
-        meta["namespace"] = namespace
     return {
         "apiVersion": EXTERNAL_SECRETS,
         "kind": "ExternalSecret",
-        "metadata": meta,
+        "metadata": meta or metadata(platform, name),
         "spec": {
             "refreshInterval": refresh,
             "secretStoreRef": {"kind": "ClusterSecretStore", "name": CLUSTER_SECRET_STORE},

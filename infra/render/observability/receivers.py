@@ -13,6 +13,7 @@ from __future__ import annotations
 from ...config import PlatformConfig
 from ...config.observability import ReceiverConfig
 from ..gateway.names import synced_secret
+from ..labels import metadata as label_metadata
 from .scrapes import observability_labels
 
 RECEIVERS_SECRET = "alert-receivers"
@@ -60,8 +61,7 @@ def render_receivers_external_secret(platform: PlatformConfig) -> dict | None:
     receivers = platform.observability.receivers
     if not receivers:
         return None
-    secret = synced_secret(platform, RECEIVERS_SECRET, REFRESH,
-                           [{"secretKey": r.name, "remoteRef": {"key": r.credentials_secret}} for r in receivers],
-                           namespace=platform.observability.namespace)
-    secret["metadata"]["labels"] = observability_labels("alert-receivers")
-    return secret
+    return synced_secret(platform, RECEIVERS_SECRET, REFRESH,
+                         [{"secretKey": r.name, "remoteRef": {"key": r.credentials_secret}} for r in receivers],
+                         meta=label_metadata(RECEIVERS_SECRET, platform.observability.namespace,
+                                             observability_labels("alert-receivers")))
