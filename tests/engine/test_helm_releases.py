@@ -54,6 +54,12 @@ def rendered(stack: str) -> dict[str, list[dict]]:
     return {name: rendered_release(stack, name) for name in _release_ids(stack)}
 
 
+@cache
+def applied_objects(stack: str) -> tuple[dict, ...]:
+    """Everything applied to the cluster: each release's objects as Helm renders them, then the plan's own."""
+    return (*(o for objs in rendered(stack).values() for o in objs), *reference_plan(stack).kubernetes_objects())
+
+
 def _release_ids(stack: str) -> list[str]:
     return [r.registration.name for r in helm.releases(reference_plan(stack))]
 

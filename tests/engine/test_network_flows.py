@@ -20,7 +20,7 @@ from infra.render.services import envoy_gateway
 from tests.conftest import REFERENCE_STACKS, reference_plan
 
 from .network_policy import Address, Cluster, Pod
-from .test_helm_releases import rendered
+from .test_helm_releases import applied_objects
 
 _WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
 API_CLUSTER_IP = Address("kubernetes API (ClusterIP)", "172.20.0.1")
@@ -65,7 +65,7 @@ def _operator_pods(objects: list[dict], gateway_name: str, rate_limited: bool) -
 @cache
 def cluster(stack: str) -> Cluster:
     plan = reference_plan(stack)
-    objects = [o for objs in rendered(stack).values() for o in objs] + plan.kubernetes_objects()
+    objects = applied_objects(stack)
     addresses = ipaddress.IPv4Network("10.40.0.0/17").hosts()
     inventory: list[Pod] = []
     for obj in objects:
@@ -143,7 +143,7 @@ def _pod_port(entry: dict, pod: Pod) -> int | None:
 @STACKS
 def test_every_webhook_and_aggregated_api_answers_the_control_plane(stack):
     c = cluster(stack)
-    objects = [o for objs in rendered(stack).values() for o in objs]
+    objects = applied_objects(stack)
     checked, blocked = 0, []
     for obj in objects:
         refs = []
@@ -171,7 +171,7 @@ def test_every_webhook_and_aggregated_api_answers_the_control_plane(stack):
 def test_every_scrape_target_answers_vmagent(stack):
     c = cluster(stack)
     plan = reference_plan(stack)
-    objects = [o for objs in rendered(stack).values() for o in objs] + plan.kubernetes_objects()
+    objects = applied_objects(stack)
     vmagent = c.pod(plan.platform.observability.namespace, **pods.VMAGENT)
     checked, blocked = 0, []
     for scrape in (o for o in objects if o["kind"] in ("VMServiceScrape", "VMPodScrape")):
@@ -332,8 +332,7 @@ def _configured_urls(stack: str) -> list[tuple[dict, str]]:
     """(client pod labels, URL) for every in-cluster address a platform client is configured with:
     Grafana's datasources, vmagent's remote write, vmalert's datasource, notifiers and remote read/write,
     KEDA's Prometheus triggers and Vector's sink."""
-    plan = reference_plan(stack)
-    objects = [o for objs in rendered(stack).values() for o in objs] + plan.kubernetes_objects()
+    objects = applied_objects(stack)
     found = []
     for obj in objects:
         kind, spec = obj["kind"], obj.get("spec") or {}
@@ -355,8 +354,7 @@ def _configured_urls(stack: str) -> list[tuple[dict, str]]:
 @STACKS
 def test_every_in_cluster_address_a_client_is_configured_with_is_reachable(stack):
     c = cluster(stack)
-    plan = reference_plan(stack)
-    objects = [o for objs in rendered(stack).values() for o in objs] + plan.kubernetes_objects()
+    objects = applied_objects(stack)
     checked, blocked = 0, []
     for client_labels, url in _configured_urls(stack):
         parts = urlsplit(url)

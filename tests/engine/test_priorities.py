@@ -8,7 +8,7 @@ from infra.render.priority import SERVICES_PRIORITY_CLASS, SERVING_PRIORITY_CLAS
 from infra.validation.k8s_schema import validate_object
 from tests.conftest import REFERENCE_STACKS, reference_plan
 
-from .test_helm_releases import rendered
+from .test_helm_releases import applied_objects
 
 _WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
 # Without one: charts with no priority class value (the AI Gateway controller, the semantic router),
@@ -28,7 +28,7 @@ def test_long_running_platform_pods_have_a_priority_class_the_plan_creates(stack
     created = {o["metadata"]["name"] for o in plan.kubernetes_objects() if o["kind"] == "PriorityClass"}
     assert created == {SERVICES_PRIORITY_CLASS, SERVING_PRIORITY_CLASS}
     namespaces = {o["metadata"]["name"] for o in plan.kubernetes_objects() if o["kind"] == "Namespace"}
-    objects = [o for objs in rendered(stack).values() for o in objs] + plan.kubernetes_objects()
+    objects = applied_objects(stack)
     classes, missing = {}, set()
     for obj in objects:
         if obj["kind"] not in _WORKLOADS or obj["metadata"].get("namespace") not in namespaces:
