@@ -197,7 +197,8 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
     gateway = LlmGateway("gateway", LlmGatewayArgs(
         platform=platform, region=region, cluster_name=access.name, account_id=account_id,
         depends_on=(services.envoy_gateway.release, services.ai_gateway.release,
-                    services.external_secrets.cluster_secret_store)), on_cluster)
+                    services.external_secrets.cluster_secret_store,
+                    *((services.cert_manager.issuer,) if services.cert_manager else ()))), on_cluster)
     Observability("observability", ObservabilityArgs(
         platform=platform, depends_on=(services.metrics.release, services.external_secrets.cluster_secret_store)),
                   on_cluster)

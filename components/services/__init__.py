@@ -13,6 +13,7 @@ import pulumi_kubernetes as k8s
 from infra.config import PlatformConfig
 
 from .ai_gateway import AiGateway, AiGatewayArgs
+from .cert_manager import CertManager, CertManagerArgs
 from .envoy_gateway import EnvoyGateway, EnvoyGatewayArgs
 from .external_secrets import ExternalSecrets, ExternalSecretsArgs
 from .keda import Keda, KedaArgs
@@ -21,7 +22,7 @@ from .victoria_logs import VictoriaLogs, VictoriaLogsArgs
 from .victoria_metrics import VictoriaMetricsStack, VictoriaMetricsStackArgs
 
 __all__ = [
-    "AiGateway", "AiGatewayArgs", "EnvoyGateway", "EnvoyGatewayArgs", "ExternalSecrets", "ExternalSecretsArgs",
+    "AiGateway", "AiGatewayArgs", "CertManager", "CertManagerArgs", "EnvoyGateway", "EnvoyGatewayArgs", "ExternalSecrets", "ExternalSecretsArgs",
     "Keda", "KedaArgs", "PlatformServices", "SemanticRouter", "SemanticRouterArgs", "VictoriaLogs",
     "VictoriaLogsArgs", "VictoriaMetricsStack", "VictoriaMetricsStackArgs", "install_platform_services",
 ]
@@ -36,6 +37,7 @@ class PlatformServices:
     logs: VictoriaLogs
     external_secrets: ExternalSecrets
     semantic_router: SemanticRouter | None  # only with gateway.semanticRouter.enabled
+    cert_manager: CertManager | None  # only with gateway.tls
 
 
 def install_platform_services(
@@ -53,6 +55,7 @@ def install_platform_services(
     """Every platform service. `depends_on`: what the cluster must have first (system nodes, the Pod
     Identity agent, ...). Order inside: the AI Gateway after Envoy Gateway, VictoriaLogs after the
     VictoriaMetrics stack (and the semantic router, whose scrape needs its CRDs); the rest in parallel.
+    cert-manager (its issuer is what the gateway's certificate names) only when the gateway has tls.
 
     `global_rate_limit`: Envoy Gateway's global rate limit service and its Redis (pass
     `infra.render.gateway.uses_global_rate_limit(platform)`). `request_header_attributes`: the AI Gateway
@@ -72,5 +75,11 @@ def install_platform_services(
     if platform.gateway.semantic_router.enabled:
         semantic_router = SemanticRouter("semantic-router", SemanticRouterArgs(
             platform, k8s_provider, (*base, metrics.release)), opts)
+    cert_manager = None
+    if platform.gateway.tls is not None:
+        cert_manager = CertManager("cert-manager", CertManagerArgs(
+            platform=platform, k8s_provider=k8s_provider, cluster_name=cluster_name, region=region,
+            depends_on=base), opts)
     return PlatformServices(keda=keda, envoy_gateway=envoy_gateway, ai_gateway=ai_gateway, metrics=metrics,
-                            logs=logs, external_secrets=external_secrets, semantic_router=semantic_router)
+                            logs=logs, external_secrets=external_secrets, semantic_router=semantic_router,
+                            cert_manager=cert_manager)

@@ -157,6 +157,14 @@ VICTORIA_LOGS_SINGLE_CHART = HelmChart("victoria-logs-single", "0.13.9", "https:
 #   helm repo add external-secrets https://charts.external-secrets.io
 EXTERNAL_SECRETS_CHART = HelmChart("external-secrets", "2.9.0", "https://charts.external-secrets.io")
 
+# cert-manager (cert-manager/cert-manager v1.21.1, 2026-07-29, commit 24e33194; schemas/charts/cert-manager),
+# the gateway's certificates (infra/render/services/cert_manager.py). The release tool publishes the chart
+# with the tag as its version (a leading "v") to the OCI registry its README installs from:
+#   helm install cert-manager oci://quay.io/jetstack/charts/cert-manager --version <tag> --set crds.enabled=true
+# Images quay.io/jetstack/cert-manager-{controller,webhook,cainjector,acmesolver,startupapicheck}:v1.21.1
+# (the chart's default tag is its appVersion).
+CERT_MANAGER_CHART = HelmChart("oci://quay.io/jetstack/charts/cert-manager", "v1.21.1")
+
 # Redis for Envoy Gateway's global rate limit service (infra/render/services/envoy_gateway.py), the
 # Docker official image, 7.4 line, Alpine variant. 7.4.11 is a patch release of that line published as
 # `redis:7.4.11-alpine` (and `-alpine3.21`); public repositories pin it, e.g. by digest

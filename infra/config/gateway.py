@@ -10,9 +10,10 @@ provider when the self-hosted model fails. What the stack sets here:
 - `internal` (default true): the proxies get a Service of type LoadBalancer that the AWS cloud
   provider (or the AWS Load Balancer Controller, when installed) turns into an **internal** NLB in
   the private subnets. `internal: false` makes it internet-facing and then needs
-  `allowedSourceCidrs`. The listener is plain HTTP: TLS is not terminated by the gateway yet, so an
-  internet-facing gateway would carry API keys in clear text; keep it internal (or put a TLS
-  terminating proxy in front) until TLS lands.
+  `allowedSourceCidrs` and `tls` (API keys never cross the internet in clear text).
+- `tls`: HTTPS on 443 with a certificate cert-manager keeps (ACME DNS-01 in Route 53, or the platform's
+  private CA), port 80 redirecting to it (infra/config/gateway_tls.py). Without it the listener is
+  plain HTTP on port 80.
 - `tenants.<name>`: who may call the gateway. `apiKeySecret` names the AWS Secrets Manager secret
   (name or ARN) whose value is the tenant's API key (the raw string clients send as
   `Authorization: Bearer <key>`). Keys are synced into one Kubernetes Secret by External Secrets and
@@ -51,6 +52,7 @@ from pydantic import Field, field_validator, model_validator
 
 from .base import AWS_REGION, DNS_LABEL, K8sName, SecretsManagerSecret, StackModel
 from .cluster import CidrAllowList
+from .gateway_tls import TlsConfig
 from .issues import Issue
 from .semantic_router import SemanticRouterConfig, semantic_router_issues
 
@@ -171,6 +173,7 @@ class GatewayConfig(StackModel):
     internal: bool = Field(default=True, description="internal NLB (private subnets); false: internet-facing NLB")
     allowed_source_cidrs: CidrAllowList = Field(default_factory=list,
                                              description="client CIDRs the load balancer admits")
+    tls: TlsConfig | None = Field(default=None, description="HTTPS on 443 (port 80 redirects); none: plain HTTP")
     replicas: int = Field(default=2, ge=1, le=20, description="Envoy proxy replicas")
     resources: ProxyResources = Field(default_factory=ProxyResources)
     tenants: dict[str, TenantConfig] = Field(default_factory=dict)
@@ -220,6 +223,12 @@ def gateway_issues(platform: "PlatformConfig") -> list[Issue]:
     if not gateway.internal and not gateway.allowed_source_cidrs:
         found.append(Issue(at + ("allowedSourceCidrs",), "an internet-facing gateway (internal: false) needs "
                            "allowedSourceCidrs (the CIDR blocks allowed to reach it)"))
+    if not gateway.internal and gateway.tls is None:
+        found.append(Issue(at + ("tls",), "an internet-facing gateway (internal: false) needs tls: tenants' API "
+                           "keys would cross the internet in clear text; allowed: a tls block (issuer acme or "
+                           "privateCa, and a hostname), or internal: true"))
+    if gateway.tls is not None:
+        found += gateway.tls.issues(at + ("tls",))
     timeout = gateway.request_timeout_seconds
     if gateway.stream_idle_timeout_seconds is not None and gateway.stream_idle_timeout_seconds >= timeout:
         found.append(Issue(at + ("streamIdleTimeoutSeconds",), f"{gateway.stream_idle_timeout_seconds} must be "

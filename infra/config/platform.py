@@ -31,6 +31,7 @@ from .observability import ObservabilityConfig
 from .serving import KUBERNETES_NAMESPACES, SHARED_OBJECT_NAMES, ServingConfig
 from .services import (
     AI_GATEWAY_NAMESPACE,
+    CERT_MANAGER_NAMESPACE,
     EXTERNAL_SECRETS_NAMESPACE,
     KEDA_NAMESPACE,
     SEMANTIC_ROUTER_NAMESPACE,
@@ -43,7 +44,7 @@ from .weights import WeightsConfig
 # The namespaces of the platform services that the stack cannot move, and whose they are.
 _FIXED_NAMESPACES = {KEDA_NAMESPACE: "KEDA", EXTERNAL_SECRETS_NAMESPACE: "External Secrets",
                      ENVOY_GATEWAY_NAMESPACE: "Envoy Gateway", AI_GATEWAY_NAMESPACE: "the Envoy AI Gateway",
-                     SEMANTIC_ROUTER_NAMESPACE: "the semantic router"}
+                     SEMANTIC_ROUTER_NAMESPACE: "the semantic router", CERT_MANAGER_NAMESPACE: "cert-manager"}
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ KEDA_NAMESPACE = "keda"
 EXTERNAL_SECRETS_NAMESPACE = "external-secrets"
 AI_GATEWAY_NAMESPACE = "envoy-ai-gateway-system"
 SEMANTIC_ROUTER_NAMESPACE = "semantic-router"
+CERT_MANAGER_NAMESPACE = "cert-manager"
 
 
 
@@ -90,6 +91,9 @@ AiGatewayController = _controller("AiGatewayController", 2, "100m", "256Mi")
 EsoController = _controller("EsoController", 1, "50m", "128Mi")
 EsoWebhook = _controller("EsoWebhook", 1, "20m", "64Mi")
 EsoCertController = _controller("EsoCertController", 1, "20m", "64Mi")
+CertManagerController = _controller("CertManagerController", 1, "50m", "128Mi")
+CertManagerWebhook = _controller("CertManagerWebhook", 1, "20m", "64Mi")
+CertManagerCaInjector = _controller("CertManagerCaInjector", 1, "20m", "128Mi")
 VmSingleResources = _resources("VmSingleResources", "500m", "2Gi")
 VmAgentResources = _resources("VmAgentResources", "200m", "512Mi")
 VmAlertResources = _resources("VmAlertResources", "50m", "128Mi")
@@ -155,6 +159,14 @@ class ExternalSecretsSettings(StackModel):
     cert_controller: EsoCertController = Field(default_factory=EsoCertController)
 
 
+class CertManagerSettings(StackModel):
+    """cert-manager, installed when the gateway has `tls`: its controller, webhook and CA injector."""
+
+    controller: CertManagerController = Field(default_factory=CertManagerController)
+    webhook: CertManagerWebhook = Field(default_factory=CertManagerWebhook)
+    cainjector: CertManagerCaInjector = Field(default_factory=CertManagerCaInjector)
+
+
 class ServicesConfig(StackModel):
     """Settings of the platform-service controllers. Defaults suit a small production cluster."""
 
@@ -164,3 +176,4 @@ class ServicesConfig(StackModel):
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     logs: LogsSettings = Field(default_factory=LogsSettings)
     external_secrets: ExternalSecretsSettings = Field(default_factory=ExternalSecretsSettings)
+    cert_manager: CertManagerSettings = Field(default_factory=CertManagerSettings)

@@ -8,6 +8,7 @@ AWS refuses or that move or strand data, read from the two stacks' configs.
   (the preload Jobs are renamed with it, so they run before the models roll);
 - a serving namespace change: every model, its volume claim and its weight tools are recreated there;
 - a model that is gone while a new one appears: clients that call the old name get 404s;
+- TLS turned on or off, a new hostname or another issuer: clients must follow (or trust another CA);
 - a protected resource the change would replace or delete: `pulumi up` stops there;
 - a retained resource the change would replace: the old one is left behind, outside the stack.
 """
@@ -58,6 +59,29 @@ def warnings(base: Plan | None, new: Plan) -> list[str]:
     if gone and added:
         found.append(f"RENAME?: model(s) {', '.join(gone)} gone while {', '.join(added)} appear(s): clients that "
                      "call the old name get 404 from the gateway")
+    found += tls_warnings(old_cfg.gateway.tls, new_cfg.gateway.tls)
+    return found
+
+
+def tls_warnings(old, new) -> list[str]:
+    """The gateway's address or its trust changing under its clients (`old`/`new`: gateway.tls or None)."""
+    old_host = old.hostname if old else None
+    new_host = new.hostname if new else None
+    if old_host == new_host and (old and old.issuer) == (new and new.issuer):
+        return []
+    if old is None:
+        return [f"TLS ON: the gateway moves to https://{new_host}: clients calling it over plain HTTP are "
+                "redirected (301), and the API key is no longer checked on port 80"]
+    if new is None:
+        return [f"TLS OFF: https://{old_host} stops answering; the gateway speaks plain HTTP on port 80 and API "
+                "keys cross the network in clear text"]
+    found = []
+    if old_host != new_host:
+        found.append(f"HOSTNAME: gateway.tls.hostname {old_host} -> {new_host}: the HTTPS listener answers only the "
+                     f"new name (clients calling {old_host} fail the TLS handshake); point {new_host} at the gateway")
+    if old.issuer != new.issuer:
+        found.append(f"ISSUER: gateway.tls.issuer {old.issuer} -> {new.issuer}: the gateway's certificate is reissued "
+                     "by another CA; clients that trust only the old one fail the TLS handshake")
     return found
 
 

@@ -36,6 +36,14 @@ def availability_lines(p: PlatformConfig, rate_limited: bool) -> list[str]:
                      + ("requests are refused (gateway.rateLimitFailure: closed)"
                         if p.gateway.rate_limit_failure == "closed" else
                         "requests pass unmetered (gateway.rateLimitFailure: open)"))
+    if p.gateway.tls is not None:
+        cm = p.services.cert_manager
+        single_cm = [f"cert-manager {name} (services.certManager.{name}.replicas)"
+                     for name, settings in (("controller", cm.controller), ("webhook", cm.webhook))
+                     if settings.replicas == 1]
+        if single_cm:
+            lines.append(f"  - {', '.join(single_cm)}: no certificate is issued or renewed (and cert-manager "
+                         "objects cannot change) until it is back; the current certificate keeps serving")
     router = p.gateway.semantic_router
     if router.enabled and router.replicas == 1:
         lines.append(f"  - semantic router (gateway.semanticRouter.replicas): requests for {router.virtual_model!r} "

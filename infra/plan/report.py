@@ -174,10 +174,26 @@ def context_lines(plan: Plan) -> list[str]:
         f"Gateway: {p.gateway.name} in {p.gateway.namespace} ({'internal' if p.gateway.internal else 'internet-facing'}), "
         f"{len(p.gateway.tenants)} tenant(s), {len(p.gateway.fallbacks)} hosted fallback(s)"
         + _virtual_model(p),
+        _tls(p),
         *_rate_limits(p),
         _access(p),
         *_unpinned_fetches(p),
     ]
+
+
+def _tls(p: PlatformConfig) -> str:
+    tls = p.gateway.tls
+    if tls is None:
+        return ("TLS: none; the gateway speaks plain HTTP on port 80, so API keys cross the network in clear "
+                "text (gateway.tls)")
+    if tls.issuer == "acme":
+        assert tls.acme is not None
+        source = (f"a public certificate from Let's Encrypt ({tls.acme.server}), DNS-01 in Route 53 zone "
+                  f"{tls.acme.hosted_zone_id}")
+    else:
+        source = "the platform's private CA (clients must trust its root: Secret cert-manager/llm-platform-ca)"
+    return (f"TLS: https://{tls.hostname} with {source}; port 80 redirects to HTTPS. Point {tls.hostname} at "
+            "the gateway's load balancer")
 
 
 def _rate_limits(p: PlatformConfig) -> list[str]:

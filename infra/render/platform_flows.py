@@ -21,11 +21,14 @@ serving namespace's is in serving_namespace.py and model_network.py), so it can 
 | logging | Vector | - | DNS, API, VictoriaLogs |
 | envoy-gateway-system | controller | proxies (xDS), rate limit (xDS), control plane (9443) | DNS, API, AI Gateway extension server |
 | envoy-gateway-system | certgen Job | - | DNS, API |
-| envoy-gateway-system | proxies | anyone on the listener (the NLB), vmagent (metrics) | DNS, controller (xDS), models, router, rate limit, hosted fallbacks |
+| envoy-gateway-system | proxies | anyone on the listeners (the NLB: HTTP, and HTTPS with tls), vmagent (metrics) | DNS, controller (xDS), models, router, rate limit, hosted fallbacks |
 | envoy-gateway-system | rate limit | proxies (8081) | DNS, controller (xDS), Redis |
 | envoy-gateway-system | Redis | rate limit (6379) | - |
 | envoy-ai-gateway-system | controller | Envoy Gateway (1063), control plane (9443) | DNS, API |
 | semantic-router | router | proxies (gRPC), vmagent (metrics) | DNS, Hugging Face (HTTPS) |
+| cert-manager | controller | vmagent (9402) | DNS, API; with ACME: the CA and Route 53 (HTTPS), Pod Identity agent |
+| cert-manager | webhook | control plane (10250) | DNS, API |
+| cert-manager | CA injector, startupapicheck Job | - | DNS, API |
 
 Node exporter runs on the host network, where policies do not apply. Rules that name optional parts
 (the router, the rate limit service, hosted fallbacks) exist only when the stack has them.
@@ -53,7 +56,7 @@ from .network_policy import (
     pod_identity_egress,
     tcp,
 )
-from .services import ai_gateway, envoy_gateway, external_secrets, keda, semantic_router
+from .services import ai_gateway, cert_manager, envoy_gateway, external_secrets, keda, semantic_router
 from .services.common import MANAGED_LABELS
 from .services.envoy_gateway_names import AI_GATEWAY_EXTENSION_PORT
 
@@ -130,10 +133,10 @@ def external_secrets_policies(platform: PlatformConfig) -> list[dict]:
 
 # Ports vmagent scrapes (the stack's VMServiceScrapes and VMPodScrapes, the platform's own and the
 # operator's self-scrapes): vLLM, router, Envoy and AI Gateway metrics, DCGM, operator/vmalert/KSM,
-# Grafana, VictoriaLogs, vmsingle, vmalertmanager, vmagent itself, CoreDNS.
+# Grafana, VictoriaLogs, vmsingle, vmalertmanager, vmagent itself, CoreDNS, cert-manager.
 _SCRAPE_PORTS = (VLLM_PORT, semantic_router.METRICS_PORT, pods.ENVOY_METRICS_PORT, pods.AI_GATEWAY_ADMIN_PORT,
                  9400, 8080, pods.GRAFANA_PORT, pods.VICTORIA_LOGS_PORT, pods.VMSINGLE_PORT,
-                 pods.VMALERTMANAGER_PORT, pods.VMAGENT_PORT, 9153)
+                 pods.VMALERTMANAGER_PORT, pods.VMAGENT_PORT, 9153, pods.CERT_MANAGER_METRICS_PORT)
 _NODE_PORTS = (9100, 10250)  # node exporter (host network) and the kubelet (cAdvisor, probes, resources)
 
 
@@ -203,12 +206,15 @@ def envoy_gateway_policies(platform: PlatformConfig) -> list[dict]:
         proxy_out.append(_to([_in(pods.RATE_LIMIT)], pods.RATE_LIMIT_GRPC_PORT))
     if platform.gateway.fallbacks:  # hosted providers over HTTPS; Bedrock signs with the Pod Identity's keys
         proxy_out += [https_egress_outside_cluster(), pod_identity_egress()]
+    listener_ports = [pods.ENVOY_LISTENER_CONTAINER_PORT]  # with tls: the redirect, and HTTPS
+    if platform.gateway.tls is not None:
+        listener_ports.append(pods.ENVOY_HTTPS_CONTAINER_PORT)
     policies = [
         _policy(ns, "envoy-gateway", pods.ENVOY_GATEWAY, controller_in,
                 [*_BASICS, _to([extension_server], AI_GATEWAY_EXTENSION_PORT)]),
         _policy(ns, "envoy-gateway-certgen", pods.CERTGEN, [], list(_BASICS)),
         _policy(ns, f"{platform.gateway.name}-proxies", pods.envoy_proxies(platform.gateway.name),
-                [from_anywhere(pods.ENVOY_LISTENER_CONTAINER_PORT),
+                [from_anywhere(*listener_ports),
                  _allow([_vmagent(platform)], pods.ENVOY_METRICS_PORT, pods.AI_GATEWAY_ADMIN_PORT)],
                 proxy_out),
     ]
@@ -228,6 +234,26 @@ def ai_gateway_policies(platform: PlatformConfig) -> list[dict]:
         _policy(ns, "ai-gateway-controller", pods.AI_GATEWAY_CONTROLLER,
                 [_allow([envoy_gateway_controller], AI_GATEWAY_EXTENSION_PORT),
                  from_control_plane(pods.AI_GATEWAY_WEBHOOK_PORT)], list(_BASICS)),
+    )
+
+
+def cert_manager_policies(platform: PlatformConfig) -> list[dict]:
+    """With an ACME issuer the controller talks to the CA and to Route 53 over HTTPS (credentials from
+    the Pod Identity agent) and checks the challenge record through the cluster's DNS; with the private
+    CA it needs nothing outside the cluster."""
+    ns = cert_manager.NAMESPACE
+    controller_out = list(_BASICS)
+    tls = platform.gateway.tls
+    if tls is not None and tls.issuer == "acme":
+        controller_out += [https_egress_outside_cluster(), pod_identity_egress()]
+    return _namespace(
+        ns,
+        _policy(ns, "cert-manager", pods.CERT_MANAGER_CONTROLLER,
+                [_allow([_vmagent(platform)], pods.CERT_MANAGER_METRICS_PORT)], controller_out),
+        _policy(ns, "cert-manager-webhook", pods.CERT_MANAGER_WEBHOOK,
+                [from_control_plane(pods.CERT_MANAGER_WEBHOOK_PORT)], list(_BASICS)),
+        _policy(ns, "cert-manager-cainjector", pods.CERT_MANAGER_CAINJECTOR, [], list(_BASICS)),
+        _policy(ns, "cert-manager-startupapicheck", pods.CERT_MANAGER_STARTUP_CHECK, [], list(_BASICS)),
     )
 
 

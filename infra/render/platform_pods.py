@@ -8,9 +8,10 @@ is enough inside one namespace.
 
 from __future__ import annotations
 
-from .gateway.names import LISTENER_PORT
+from .gateway.names import HTTPS_PORT, LISTENER_PORT
 from .observability.gateway_metrics import ENVOY_PROXY_LABELS
 from .observability.scrapes import OWNING_GATEWAY_LABEL
+from .services import cert_manager
 from .services.envoy_gateway import RATE_LIMIT_POD_SELECTOR, REDIS_SELECTOR
 
 NAME = "app.kubernetes.io/name"
@@ -64,7 +65,14 @@ CERTGEN = {"app": "certgen"}
 # port below 1024 is served on port + 10000 in the container (the proxy runs unprivileged).
 ENVOY_METRICS_PORT = 19001
 AI_GATEWAY_ADMIN_PORT = 1064  # the AI Gateway ext_proc sidecar's metrics
-ENVOY_LISTENER_CONTAINER_PORT = LISTENER_PORT + 10000 if LISTENER_PORT < 1024 else LISTENER_PORT
+
+
+def envoy_container_port(listener_port: int) -> int:
+    return listener_port + 10000 if listener_port < 1024 else listener_port
+
+
+ENVOY_LISTENER_CONTAINER_PORT = envoy_container_port(LISTENER_PORT)
+ENVOY_HTTPS_CONTAINER_PORT = envoy_container_port(HTTPS_PORT)
 RATE_LIMIT = dict(RATE_LIMIT_POD_SELECTOR)
 RATE_LIMIT_GRPC_PORT = 8081
 REDIS = dict(REDIS_SELECTOR)
@@ -73,6 +81,15 @@ REDIS = dict(REDIS_SELECTOR)
 # server and the webhook that injects the ext_proc sidecar into the proxies.
 AI_GATEWAY_CONTROLLER = {NAME: "ai-gateway-helm"}
 AI_GATEWAY_WEBHOOK_PORT = 9443
+
+# cert-manager v1.21.1 (cert-manager/cert-manager deploy/charts/cert-manager, release "cert-manager"): the
+# controller, the webhook, the CA injector and the startupapicheck hook Job; each serves metrics on 9402.
+CERT_MANAGER_CONTROLLER = dict(cert_manager.CONTROLLER_SELECTOR)
+CERT_MANAGER_WEBHOOK = {NAME: "webhook"}
+CERT_MANAGER_WEBHOOK_PORT = 10250
+CERT_MANAGER_CAINJECTOR = {NAME: "cainjector"}
+CERT_MANAGER_STARTUP_CHECK = {NAME: "startupapicheck"}
+CERT_MANAGER_METRICS_PORT = 9402
 
 
 def envoy_proxies(gateway_name: str) -> dict[str, str]:

@@ -28,7 +28,7 @@ def test_registers_every_rendered_object_under_itself(pulumi_mocks):
     assert pulumi_mocks.named("gateway-gateway").type == "kubernetes:gateway.networking.k8s.io/v1:Gateway"
     assert pulumi_mocks.named("gateway-llm-gateway-models").type == \
         "kubernetes:aigateway.envoyproxy.io/v1beta1:AIGatewayRoute"
-    assert endpoints == ["http://llm-gateway.envoy-gateway-system.svc.cluster.local/v1"]
+    assert endpoints == ["https://llm.example.com/v1"]  # prod's gateway.tls.hostname
     assert not [r for r in pulumi_mocks.registrations if r.type.startswith("aws:")]
 
 

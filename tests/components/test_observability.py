@@ -25,11 +25,12 @@ def test_registers_scrapes_rules_and_dashboard_under_itself(pulumi_mocks):
     assert component.type == "llm-platform:observability:Observability" and not component.custom
     children = {r.name: r for r in pulumi_mocks.registrations if r.parent == component.urn}
     assert sorted(children) == sorted(f"observability-{s}" for s in
-                                      ("gateway-scrape", "dcgm-scrape", "rules", "dashboard"))
+                                      ("gateway-scrape", "dcgm-scrape", "cert-manager-scrape", "rules", "dashboard"))
     types = {name: r.type for name, r in children.items()}
     assert types == {
         "observability-gateway-scrape": "kubernetes:operator.victoriametrics.com/v1beta1:VMPodScrape",
         "observability-dcgm-scrape": "kubernetes:operator.victoriametrics.com/v1beta1:VMServiceScrape",
+        "observability-cert-manager-scrape": "kubernetes:operator.victoriametrics.com/v1beta1:VMServiceScrape",
         "observability-rules": "kubernetes:operator.victoriametrics.com/v1beta1:VMRule",
         "observability-dashboard": "kubernetes:core/v1:ConfigMap",
     }
@@ -60,6 +61,6 @@ def test_every_child_waits_for_the_metrics_stack(pulumi_mocks):
     stack = pulumi_mocks.named("metrics-stack")
     component = pulumi_mocks.named("observability")
     children = [r for r in pulumi_mocks.registrations if r.parent == component.urn]
-    assert len(children) == 4
+    assert len(children) == 5
     for child in children:
         assert stack.urn in child.dependencies, child.name

@@ -9,7 +9,8 @@ import pytest
 from infra.diff.compare import diff_plans
 from infra.diff.markdown_output import render_markdown
 from infra.diff.text_output import render_text
-from infra.diff.warnings import version_warnings
+from infra.config.gateway_tls import TlsConfig
+from infra.diff.warnings import tls_warnings, version_warnings
 from infra.plan.runner import Plan
 from tests.conftest import reference_plan
 from tests.diff.conftest import NEW_REVISION, OLD_PRELOAD, URN, add_model, one_change, plan_of, reg, remove_model
@@ -213,3 +214,29 @@ def test_a_swap_has_no_warning_and_a_model_rename_has_one(plans, tmp_path):
     renamed = diff_plans(plans["base"], plan_of(tmp_path, lambda c: (remove_model(c), add_model(c))), cost=False)
     assert any(w.startswith("RENAME?: model(s) qwen-coder gone while qwen-14b appear(s)") for w in renamed.warnings)
     assert "> [!WARNING]" in render_markdown(renamed) and "  ! RENAME?" in render_text(renamed)
+
+
+PRIVATE = TlsConfig(issuer="privateCa", hostname="llm.internal.example.com")
+PUBLIC = TlsConfig(issuer="acme", hostname="llm.internal.example.com",
+                   acme={"email": "ops@example.com", "hosted_zone_id": "Z0123456789ABCDEFGHIJ"})
+
+
+@pytest.mark.parametrize("old,new,says", [
+    (None, PRIVATE, ["TLS ON"]),
+    (PRIVATE, None, ["TLS OFF"]),
+    (PRIVATE, PUBLIC, ["ISSUER"]),
+    (PRIVATE, PRIVATE.model_copy(update={"hostname": "llm.example.com"}), ["HOSTNAME"]),
+    (PRIVATE, PUBLIC.model_copy(update={"hostname": "llm.example.com"}), ["HOSTNAME", "ISSUER"]),
+    (PRIVATE, PRIVATE, []),
+    (None, None, []),
+])
+def test_the_gateways_address_or_trust_changing_is_warned(old, new, says):
+    assert [w.split(":")[0] for w in tls_warnings(old, new)] == says
+
+
+def test_a_new_gateway_hostname_is_warned_in_the_diff(tmp_path):
+    found = _warnings_against_prod(lambda c: c["llm-platform:gateway"]["tls"].update(hostname="ai.example.com"),
+                                   tmp_path)
+    assert found == ["HOSTNAME: gateway.tls.hostname llm.example.com -> ai.example.com: the HTTPS listener answers "
+                     "only the new name (clients calling llm.example.com fail the TLS handshake); point "
+                     "ai.example.com at the gateway"]

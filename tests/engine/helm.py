@@ -121,13 +121,21 @@ def render(release: Release, kubernetes_version: str, api_versions: tuple[str, .
     return dict(_render(*_render_args(release, kubernetes_version, api_versions, values)))
 
 
+# How Helm 3 (the engine in the Kubernetes provider) cuts a template's output into documents
+# (pkg/releaseutil/manifest.go, SplitManifests): a line
+# starting with `---`, whatever follows it on the line (cert-manager's rbac.yaml renders `---# comment`,
+# which a YAML parser reads as one scalar).
+_SEPARATOR = re.compile(r"(?:^|\s*\n)---\s*")
+
+
 def objects(manifests: dict[str, str], namespace: str) -> list[dict]:
     """The Kubernetes objects Helm would apply, each namespaced one in the release namespace unless set."""
     found = []
     for path, text in manifests.items():
         if not path.endswith((".yaml", ".yml", ".tpl", ".json")):  # not NOTES.txt
             continue
-        for doc in yaml.load_all(text, Loader=_LOADER):
+        for part in _SEPARATOR.split(text):
+            doc = yaml.load(part, Loader=_LOADER)
             if isinstance(doc, dict) and doc.get("kind"):
                 found.append(doc)
     for obj in found:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from infra.render import platform_pods as pods
-from infra.render.gateway.names import LISTENER_PORT
+from infra.render.gateway.names import HTTPS_PORT, LISTENER_PORT
 from infra.render.network_policy import POD_IDENTITY_AGENT
 from infra.render.services import envoy_gateway
 from tests.conftest import REFERENCE_STACKS, reference_plan
@@ -55,7 +55,8 @@ def _operator_pods(objects: list[dict], gateway_name: str, rate_limited: bool) -
     proxy_labels = {**pods.envoy_proxies(gateway_name),
                     "gateway.envoyproxy.io/owning-gateway-namespace": envoy_gateway.NAMESPACE}
     found.append((f"{gateway_name}-envoy", envoy_gateway.NAMESPACE, proxy_labels,
-                  {"http-80": LISTENER_PORT + 10000, "metrics": 19001, "aigw-admin": 1064}))
+                  {"http-80": LISTENER_PORT + 10000, "https-443": HTTPS_PORT + 10000, "metrics": 19001,
+                   "aigw-admin": 1064}))
     if rate_limited:
         found.append(("envoy-ratelimit", envoy_gateway.NAMESPACE, dict(pods.RATE_LIMIT),
                       {"grpc": 8081, "metrics": 19001}))
@@ -283,8 +284,10 @@ def test_each_component_has_the_flows_it_needs(stack):
         if not c.allows(source, target, port, protocol):
             closed.append(f"{source.name} -> {target.name}:{port}/{protocol}")
     proxy = c.pod(envoy_gateway.NAMESPACE, **pods.envoy_proxies(reference_plan(stack).platform.gateway.name))
-    if not c.allows(CLIENT, proxy, LISTENER_PORT + 10000):
-        closed.append(f"{CLIENT.name} -> {proxy.name}")
+    listeners = [LISTENER_PORT] + ([HTTPS_PORT] if reference_plan(stack).platform.gateway.tls else [])
+    for port in listeners:  # the NLB forwards clients' connections to the listener's container port
+        if not c.allows(CLIENT, proxy, port + 10000):
+            closed.append(f"{CLIENT.name} -> {proxy.name}:{port + 10000}")
     for model in _vllm(c, stack):
         if not c.allows(proxy, model, 8000):
             closed.append(f"{proxy.name} -> {model.name}:8000")
@@ -308,6 +311,8 @@ def test_only_what_must_leave_the_cluster_can(stack):
         expected.add("semantic-router")
     if platform.gateway.fallbacks:
         expected.add(f"{platform.gateway.name}-envoy")
+    if platform.gateway.tls is not None and platform.gateway.tls.issuer == "acme":
+        expected.add("cert-manager")  # the ACME CA and Route 53
     if platform.weights.loader == "streamer":
         expected |= {p.name for p in _vllm(c, stack)}
     preloads = {p.name for p in c.pods if p.labels.get("app.kubernetes.io/name") == "weight-preload"}

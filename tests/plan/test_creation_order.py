@@ -21,7 +21,7 @@ CONTROLLERS = {
     "karpenter.sh": "karpenter-release", "karpenter.k8s.aws": "karpenter-release", "keda.sh": "keda-release",
     "gateway.networking.k8s.io": "envoy-gateway-release", "gateway.envoyproxy.io": "envoy-gateway-release",
     "aigateway.envoyproxy.io": "ai-gateway-release", "operator.victoriametrics.com": "metrics-release",
-    "external-secrets.io": "external-secrets-release",
+    "external-secrets.io": "external-secrets-release", "cert-manager.io": "cert-manager-release",
 }
 
 

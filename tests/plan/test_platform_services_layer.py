@@ -22,13 +22,13 @@ def test_every_platform_service_is_a_component_with_a_pinned_chart(prod):
     components = {r.type for r in prod.resources if r.type.startswith("llm-platform:services:")}
     assert components == {f"llm-platform:services:{n}" for n in
                           ("Keda", "EnvoyGateway", "AiGateway", "VictoriaMetricsStack", "VictoriaLogs", "ExternalSecrets",
-                           "SemanticRouter")}
+                           "SemanticRouter", "CertManager")}
     releases = [r for r in prod.resources if r.type == "kubernetes:helm.sh/v3:Release"]
     assert releases and all(r.inputs.get("version") and r.inputs["version"] != "latest" for r in releases)
     charts = {r.inputs["chart"].rsplit("/", 1)[-1]: r.inputs["version"] for r in releases}
     assert charts["keda"] == "2.20.2" and charts["gateway-helm"] in ("1.9.0", "v1.9.0")
     assert charts["ai-gateway-helm"] == "v1.1.0" and charts["victoria-metrics-k8s-stack"] == "0.91.2"
-    assert charts["semantic-router"] == "0.2.0"
+    assert charts["semantic-router"] == "0.2.0" and charts["cert-manager"] == "v1.21.1"
 
 
 def test_every_model_is_routed_and_every_route_is_behind_the_tenant_keys(prod):

@@ -17,6 +17,18 @@ def pod_identity_trust_policy() -> dict:
     return trust_policy("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession"))
 
 
+def pod_identity_role_trust(cluster_name: str, namespace: str, service_account: str) -> dict:
+    """Pod Identity's trust policy narrowed, with the session tags EKS sets, to one service account of
+    one cluster (EKS User Guide, pod-id-role): another pod that gets the role associated cannot assume it."""
+    trust = pod_identity_trust_policy()
+    trust["Statement"][0]["Condition"] = {"StringEquals": {
+        "aws:RequestTag/eks-cluster-name": cluster_name,
+        "aws:RequestTag/kubernetes-namespace": namespace,
+        "aws:RequestTag/kubernetes-service-account": service_account,
+    }}
+    return trust
+
+
 def partition(region: str) -> str:
     """The ARN partition of a region (China and GovCloud differ)."""
     if region.startswith("cn-"):

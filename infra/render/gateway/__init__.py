@@ -1,10 +1,11 @@
 """The gateway layer, rendered from the stack: plain Kubernetes objects (dicts), no Pulumi.
 
 `render_gateway_objects` lists every object in apply order; the LlmGateway component registers them.
-The modules: `proxy` (GatewayClass, EnvoyProxy, Gateway, ClientTrafficPolicy), `auth` (tenant keys
-and the SecurityPolicy), `routing` (model backends, AIGatewayRoutes, BackendTrafficPolicy),
-`providers` (hosted fallbacks), `secrets` (what the gateway needs from AWS), `semantic_router` (the
-optional virtual model's filter), `names` (shared names, headers and metadata keys).
+The modules: `proxy` (GatewayClass, EnvoyProxy, Gateway, ClientTrafficPolicy), `tls` (listeners,
+certificate, HTTPS redirect), `auth` (tenant keys and the SecurityPolicy), `routing` (model backends,
+AIGatewayRoutes, BackendTrafficPolicy), `providers` (hosted fallbacks), `secrets` (what the gateway
+needs from AWS), `semantic_router` (the optional virtual model's filter), `names` (shared names,
+headers and metadata keys).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...config import PlatformConfig
-from . import auth, providers, proxy, routing, semantic_router
+from . import auth, providers, proxy, routing, semantic_router, tls
 from .names import REQUEST_HEADER_ATTRIBUTES
 from .proxy import endpoint
 from .routing import uses_global_rate_limit
@@ -33,9 +34,16 @@ def render_gateway_objects(platform: PlatformConfig, region: str) -> list[Render
     out = [
         Rendered("envoy-proxy", proxy.render_envoy_proxy(platform)),
         Rendered("gateway-class", proxy.render_gateway_class(platform), ("envoy-proxy",)),
-        Rendered("gateway", proxy.render_gateway(platform), ("gateway-class",)),
+    ]
+    if platform.gateway.tls is not None:  # the Secret the HTTPS listener names, before the Gateway
+        out.append(Rendered("certificate", tls.render_certificate(platform)))
+    out += [
+        Rendered("gateway", proxy.render_gateway(platform),
+                 ("gateway-class", "certificate") if platform.gateway.tls is not None else ("gateway-class",)),
         Rendered("client-traffic-policy", proxy.render_client_traffic_policy(platform), ("gateway",)),
     ]
+    if platform.gateway.tls is not None:
+        out.append(Rendered("https-redirect", tls.render_redirect_route(platform), ("gateway",)))
     keys = auth.render_api_keys_external_secret(platform)
     if keys is not None:
         out.append(Rendered("api-keys", keys))

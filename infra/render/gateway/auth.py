@@ -15,7 +15,7 @@ from .names import (
     ENVOY_GATEWAY,
     TENANT_HEADER,
     api_keys_name,
-    gateway_ref,
+    listener_ref,
     metadata,
     synced_secret,
 )
@@ -36,7 +36,7 @@ def render_api_keys_external_secret(platform: PlatformConfig) -> dict | None:
 
 
 def render_security_policy(platform: PlatformConfig) -> dict:
-    spec: dict = {"targetRefs": [gateway_ref(platform)]}
+    spec: dict = {"targetRefs": [listener_ref(platform)]}
     if platform.gateway.tenants:
         spec["apiKeyAuth"] = {
             "credentialRefs": [{"group": "", "kind": "Secret", "name": api_keys_name(platform)}],

@@ -23,7 +23,10 @@ AI_GATEWAY_GROUP = "aigateway.envoyproxy.io"
 
 CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller"
 CLUSTER_SECRET_STORE = "aws-secrets-manager"  # the ClusterSecretStore the platform services create
-LISTENER_PORT = 80
+LISTENER_PORT = 80  # the HTTP listener: the API without tls, only the redirect to HTTPS with it
+HTTPS_PORT = 443
+HTTP_LISTENER = "http"
+HTTPS_LISTENER = "https"
 
 MODEL_HEADER = "x-ai-eg-model"  # set by the AI Gateway filter from the request body's "model"
 TENANT_HEADER = "x-tenant-id"  # set by the API key filter to the tenant (client id); clients cannot set it
@@ -96,6 +99,20 @@ def fallback_credentials_name(fallback: FallbackConfig) -> str:
 
 def gateway_ref(platform: PlatformConfig) -> dict:
     return {"group": GATEWAY_GROUP, "kind": "Gateway", "name": gateway_name(platform)}
+
+
+def serving_listener(platform: PlatformConfig) -> str:
+    """The Gateway listener that serves the API (routes and policies attach to it)."""
+    return HTTPS_LISTENER if platform.gateway.tls is not None else HTTP_LISTENER
+
+
+def listener_ref(platform: PlatformConfig) -> dict:
+    """A reference to the serving listener: the whole Gateway without tls (it has one listener), its
+    HTTPS listener with tls (the HTTP one only redirects, and must not take the API key or a route)."""
+    ref = gateway_ref(platform)
+    if platform.gateway.tls is not None:
+        ref["sectionName"] = HTTPS_LISTENER
+    return ref
 
 
 def metadata(platform: PlatformConfig, name: str, *, namespaced: bool = True) -> dict:

@@ -7,6 +7,7 @@ from ...config import PlatformConfig
 from ..observability.gateway_metrics import CLUSTER_STAT_NAME
 from ..platform_pods import envoy_proxies
 from ..priority import SERVICES_PRIORITY_CLASS
+from .tls import public_endpoint, render_listeners
 from .names import (
     AUTH_HEADER,
     COST_NAMESPACE,
@@ -14,7 +15,6 @@ from .names import (
     ENVOY_GATEWAY,
     ENVOY_GATEWAY_GROUP,
     GATEWAY_API,
-    LISTENER_PORT,
     MODEL_HEADER,
     REQUEST_BUFFER_LIMIT,
     TENANT_HEADER,
@@ -30,7 +30,6 @@ from .names import (
 NLB_TYPE = "service.beta.kubernetes.io/aws-load-balancer-type"
 NLB_SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme"
 NLB_INTERNAL = "service.beta.kubernetes.io/aws-load-balancer-internal"  # the in-tree provider's spelling
-LISTENER_NAME = "http"  # the Gateway's only listener (Envoy Gateway's xDS listener: <namespace>/<gateway>/http)
 
 ACCESS_LOG_FIELDS = {
     "start_time": "%START_TIME%",
@@ -132,12 +131,7 @@ def render_gateway(platform: PlatformConfig) -> dict:
         "metadata": metadata(platform, gateway_name(platform)),
         "spec": {
             "gatewayClassName": gateway_name(platform),
-            "listeners": [{
-                "name": LISTENER_NAME,
-                "protocol": "HTTP",
-                "port": LISTENER_PORT,
-                "allowedRoutes": {"namespaces": {"from": "Same"}},
-            }],
+            "listeners": render_listeners(platform),
         },
     }
 
@@ -163,5 +157,7 @@ def render_client_traffic_policy(platform: PlatformConfig) -> dict:
 
 
 def endpoint(platform: PlatformConfig) -> str:
-    """The in-cluster OpenAI base URL (the NLB's hostname is in the Gateway's status.addresses)."""
-    return f"http://{service_name(platform)}.{platform.gateway.namespace}.svc.cluster.local/v1"
+    """The OpenAI base URL: `https://<hostname>/v1` with tls (the certificate's only name, in-cluster
+    clients included); without, the in-cluster one (the NLB's hostname is in the Gateway's status.addresses)."""
+    return public_endpoint(platform) or \
+        f"http://{service_name(platform)}.{platform.gateway.namespace}.svc.cluster.local/v1"

@@ -29,7 +29,7 @@ from .names import (
     TOKEN_COSTS,
     fallback_backend_name,
     gateway_name,
-    gateway_ref,
+    listener_ref,
     metadata,
     model_backend_name,
     route_name,
@@ -135,7 +135,7 @@ def render_routes(platform: PlatformConfig) -> list[dict]:
             "kind": "AIGatewayRoute",
             "metadata": metadata(platform, route_name(platform, index)),
             "spec": {
-                "parentRefs": [gateway_ref(platform)],
+                "parentRefs": [listener_ref(platform)],
                 "rules": [_rule(platform, n) for n in chunk],
                 "llmRequestCosts": [{"metadataKey": k, "type": t} for k, t in TOKEN_COSTS.items()],
             },

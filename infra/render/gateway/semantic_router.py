@@ -40,13 +40,18 @@ from __future__ import annotations
 
 from ...config import PlatformConfig
 from ..services import semantic_router as router
-from .names import ENVOY_GATEWAY, gateway_ref, metadata
-from .proxy import LISTENER_NAME
+from .names import ENVOY_GATEWAY, gateway_ref, metadata, serving_listener
 
 FILTER_NAME = "llm-platform.semantic-router"  # not an Envoy Gateway / AI Gateway filter prefix
 CLUSTER_NAME = "llm-platform-semantic-router"
 API_KEY_FILTER = "envoy.filters.http.api_key_auth"  # egv1a1.EnvoyFilterAPIKeyAuth at v1.9.0
-HTTP_FILTERS = "/default_filter_chain/filters/0/typed_config/http_filters"  # the HTTP listener's HCM
+# Where the HTTP connection manager sits in the listener Envoy Gateway v1.9.0 builds
+# (internal/xds/translator/listener.go, addHCMToXDSListener): a plain HTTP listener's is its default
+# filter chain; an HTTPS listener's is a filter chain of its own, matched on the hostname (SNI), the
+# only one on our port 443.
+# Keyed by "has tls": (JSON pointer, JSONPath) of that connection manager.
+HCM_PATHS = {False: ("/default_filter_chain/filters/0", "$.default_filter_chain.filters[0]"),
+             True: ("/filter_chains/0/filters/0", "$.filter_chains[0].filters[0]")}
 LISTENER_TYPE = "type.googleapis.com/envoy.config.listener.v3.Listener"
 CLUSTER_TYPE = "type.googleapis.com/envoy.config.cluster.v3.Cluster"
 EXT_PROC_TYPE = "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor"
@@ -55,7 +60,13 @@ MESSAGE_TIMEOUT = "10s"  # one classification (the router's own budget is far lo
 
 def listener_name(platform: PlatformConfig) -> str:
     """Envoy Gateway's xDS name of the Gateway's listener (name scheme v1, the default at v1.9.0)."""
-    return f"{platform.gateway.namespace}/{platform.gateway.name}/{LISTENER_NAME}"
+    return f"{platform.gateway.namespace}/{platform.gateway.name}/{serving_listener(platform)}"
+
+
+def http_filters_path(platform: PlatformConfig) -> tuple[str, str]:
+    """(JSON pointer, JSONPath) of the serving listener's HTTP filters."""
+    pointer, path = HCM_PATHS[platform.gateway.tls is not None]
+    return f"{pointer}/typed_config/http_filters", f"{path}.typed_config.http_filters"
 
 
 def patch_policy_name(platform: PlatformConfig) -> str:
@@ -112,7 +123,8 @@ def cluster() -> dict:
 
 def render_patch_policy(platform: PlatformConfig) -> dict:
     listener = listener_name(platform)
-    api_key = f"$.default_filter_chain.filters[0].typed_config.http_filters[?(@.name == '{API_KEY_FILTER}')]"
+    filters, filters_path = http_filters_path(platform)
+    api_key = f"{filters_path}[?(@.name == '{API_KEY_FILTER}')]"
     return {
         "apiVersion": ENVOY_GATEWAY,
         "kind": "EnvoyPatchPolicy",
@@ -124,9 +136,9 @@ def render_patch_policy(platform: PlatformConfig) -> dict:
                 {"type": CLUSTER_TYPE, "name": CLUSTER_NAME,
                  "operation": {"op": "add", "path": "", "value": cluster()}},
                 {"type": LISTENER_TYPE, "name": listener,
-                 "operation": {"op": "add", "path": f"{HTTP_FILTERS}/0", "value": ext_proc_filter()}},
+                 "operation": {"op": "add", "path": f"{filters}/0", "value": ext_proc_filter()}},
                 {"type": LISTENER_TYPE, "name": listener,
-                 "operation": {"op": "move", "from": f"{HTTP_FILTERS}/0", "jsonPath": api_key}},
+                 "operation": {"op": "move", "from": f"{filters}/0", "jsonPath": api_key}},
             ],
         },
     }

@@ -6,7 +6,7 @@ from ...config import PlatformConfig
 from .dashboard import render_dashboard_config_map
 from .receivers import render_receivers_external_secret
 from .rules import render_platform_rule
-from .scrapes import render_dcgm_service_scrape, render_gateway_pod_scrape
+from .scrapes import render_cert_manager_scrape, render_dcgm_service_scrape, render_gateway_pod_scrape
 
 
 def render_observability(platform: PlatformConfig) -> dict[str, dict]:
@@ -14,6 +14,7 @@ def render_observability(platform: PlatformConfig) -> dict[str, dict]:
     objects = {
         "gateway-scrape": render_gateway_pod_scrape(platform),
         "dcgm-scrape": render_dcgm_service_scrape(platform),
+        **({"cert-manager-scrape": render_cert_manager_scrape(platform)} if platform.gateway.tls else {}),
         "rules": render_platform_rule(platform),
         "dashboard": render_dashboard_config_map(platform),
     }

@@ -9,6 +9,9 @@
   failure, and GPU nodes without DCGM metrics;
 - models: a model with ready replicas whose vLLM metrics are not scraped, and a weight preload Job
   that failed (its models cannot start);
+- TLS (when the gateway has it): the gateway's certificate not ready, expiring within 14 days (its
+  renewal has failed for weeks: cert-manager renews at two thirds of the lifetime, 30 days before for
+  the private CA), or without metrics (the two alerts before are then blind);
 - semantic router (when enabled): no router up (the virtual model then falls back to `defaultModel`),
   routing latency.
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 from ...config import PlatformConfig
 from ..labels import metadata
 from ..promql import fmt
+from ..gateway.tls import certificate_name
 from ..weight_store import PRELOAD_JOB_PREFIX
 from ..services.semantic_router import METRICS_SERVICE as SEMANTIC_ROUTER_METRICS_SERVICE
 from ..services.semantic_router import NAMESPACE as SEMANTIC_ROUTER_NAMESPACE
@@ -142,6 +146,42 @@ def model_rules(platform: PlatformConfig) -> list[dict]:
     ]
 
 
+CERTIFICATE_EXPIRY_WARNING_DAYS = 14
+
+
+def tls_rules(platform: PlatformConfig) -> list[dict]:
+    tls = platform.gateway.tls
+    if tls is None:
+        return []
+    gw = platform.gateway.namespace
+    cert = f'namespace="{gw}",name="{certificate_name(platform)}"'
+    describe = f"kubectl -n {gw} describe certificate {certificate_name(platform)}"
+    return [
+        _rule("LLMGatewayCertificateNotReady",
+              f'max(certmanager_certificate_ready_status{{{cert},condition="False"}}) == 1',
+              "30m", "warning", "tls",
+              f"the gateway's certificate for {tls.hostname} is not ready: it is not being issued or renewed",
+              f"{describe}; then " + (
+                  "the CertificateRequest, Order and Challenge it names: a DNS-01 challenge that never completes is "
+                  "usually a wrong gateway.tls.acme.hostedZoneId, or a Route 53 permission (the cert-manager "
+                  "controller's Pod Identity role)." if tls.issuer == "acme" else
+                  "the CertificateRequest it names and `kubectl get clusterissuer llm-platform-ca` (Ready once its "
+                  "root, Secret cert-manager/llm-platform-ca, exists).")),
+        _rule("LLMGatewayCertificateExpiring",
+              f"min(certmanager_certificate_expiration_timestamp_seconds{{{cert}}}) - time() < "
+              f"{CERTIFICATE_EXPIRY_WARNING_DAYS * 86400}",
+              "1h", "critical", "tls",
+              f"the gateway's certificate for {tls.hostname} expires within {CERTIFICATE_EXPIRY_WARNING_DAYS} days "
+              "and has not been renewed",
+              f"{describe}; renewal has been failing for weeks. Clients start failing at expiry."),
+        _rule("LLMGatewayCertificateMetricsMissing",
+              f"absent(certmanager_certificate_expiration_timestamp_seconds{{{cert}}})",
+              "30m", "warning", "tls",
+              "no expiry metric for the gateway's certificate: the certificate alerts are blind",
+              "kubectl -n cert-manager get pods; check the cert-manager VMServiceScrape targets in vmagent."),
+    ]
+
+
 def semantic_router_rules(platform: PlatformConfig) -> list[dict]:
     router = platform.gateway.semantic_router
     if not router.enabled:
@@ -170,6 +210,7 @@ def platform_alert_groups(platform: PlatformConfig) -> list[dict]:
         {"name": "llm-platform.gpu", "interval": "1m", "rules": gpu_rules(platform)},
         {"name": "llm-platform.models", "interval": "1m", "rules": model_rules(platform)},
         {"name": "llm-platform.semantic-router", "interval": "1m", "rules": semantic_router_rules(platform)},
+        {"name": "llm-platform.tls", "interval": "1m", "rules": tls_rules(platform)},
     ]
     return [g for g in groups if g["rules"]]
 

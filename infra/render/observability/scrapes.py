@@ -9,7 +9,10 @@
   name; Service port `metrics`, 9400). Every GPU series gets a `node` label from the exporter pod's
   node, which the dashboard and the GPU alerts group by.
 
-Both live in the observability namespace; vmagent (selectAllByDefault in the stack chart) picks
+- cert-manager (when the gateway has tls): a VMServiceScrape of its controller, whose metrics carry
+  each certificate's expiry and readiness.
+
+All live in the observability namespace; vmagent (selectAllByDefault in the stack chart) picks
 them up in any namespace.
 """
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 from ...catalog.platform_versions import DCGM_EXPORTER
 from ...config import PlatformConfig
 from ..labels import PART_OF, metadata
+from ..services import cert_manager
 from .gateway_metrics import (
     AI_GATEWAY_METRICS_PATH,
     AI_GATEWAY_METRICS_PORT,
@@ -78,6 +82,24 @@ def render_dcgm_service_scrape(platform: PlatformConfig) -> dict:
         "spec": {
             "namespaceSelector": {"matchNames": [DCGM_NAMESPACE]},
             "selector": {"matchLabels": dcgm_selector()},
+            "endpoints": [endpoint],
+        },
+    }
+
+
+def render_cert_manager_scrape(platform: PlatformConfig) -> dict:
+    """cert-manager's controller (its Service `cert-manager`, port `http-metrics`, 9402): certificate
+    expiry and readiness. honorLabels: the series' own `namespace` (the Certificate's) is kept, not
+    replaced by the controller's."""
+    endpoint = _endpoint(platform, "http-metrics", "/metrics")
+    endpoint["honorLabels"] = True
+    return {
+        "apiVersion": "operator.victoriametrics.com/v1beta1",
+        "kind": "VMServiceScrape",
+        "metadata": metadata("cert-manager", platform.observability.namespace, observability_labels("tls-metrics")),
+        "spec": {
+            "namespaceSelector": {"matchNames": [cert_manager.NAMESPACE]},
+            "selector": {"matchLabels": {**cert_manager.CONTROLLER_SELECTOR, "app.kubernetes.io/component": "controller"}},
             "endpoints": [endpoint],
         },
     }

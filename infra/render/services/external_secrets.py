@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from ...config import PlatformConfig
 from ...config.services import EXTERNAL_SECRETS_NAMESPACE
 from ..priority import SERVICES_PRIORITY_CLASS
-from ..aws.iam import POLICY_VERSION, pod_identity_trust_policy
+from ..aws.iam import POLICY_VERSION, pod_identity_role_trust
 from ..labels import metadata
 from .common import MANAGED_LABELS, RESTRICTED_CONTAINER_SECURITY_CONTEXT, SYSTEM_NODE_SELECTOR, namespace, resources
 
@@ -94,15 +94,8 @@ def cluster_secret_store(region: str, namespaces: Sequence[str]) -> dict:
 
 
 def role_trust(cluster_name: str) -> dict:
-    """Pod Identity's trust policy, narrowed with the session tags EKS sets to this cluster's
-    external-secrets/external-secrets service account (EKS User Guide, pod-id-role)."""
-    trust = pod_identity_trust_policy()
-    trust["Statement"][0]["Condition"] = {"StringEquals": {
-        "aws:RequestTag/eks-cluster-name": cluster_name,
-        "aws:RequestTag/kubernetes-namespace": NAMESPACE,
-        "aws:RequestTag/kubernetes-service-account": SERVICE_ACCOUNT,
-    }}
-    return trust
+    """Pod Identity's trust policy, narrowed to this cluster's external-secrets/external-secrets account."""
+    return pod_identity_role_trust(cluster_name, NAMESPACE, SERVICE_ACCOUNT)
 
 
 NAME_SUFFIX = "-??????"

@@ -43,6 +43,10 @@ EXPECTED = {
     "external-secrets": ("llm-platform:services:ExternalSecrets", "external-secrets",
                          [("external-secrets-release", "external-secrets", "external-secrets", "2.9.0",
                            "https://charts.external-secrets.io")]),
+    # dev has gateway.tls (issuer privateCa)
+    "cert-manager": ("llm-platform:services:CertManager", "cert-manager",
+                     [("cert-manager-release", "cert-manager", "oci://quay.io/jetstack/charts/cert-manager", "v1.21.1",
+                       None)]),
 }
 
 
@@ -99,16 +103,17 @@ def test_every_kubernetes_resource_uses_the_cluster_provider(services_mocks):
     provider = services_mocks.named("cluster")
     kube = [r for r in services_mocks.registrations if r.custom and r.type.startswith("kubernetes:")]
     policies = [r for r in kube if r.type == "kubernetes:networking.k8s.io/v1:NetworkPolicy"]
-    # namespaces, releases, the Grafana admin Secret, the ClusterSecretStore, and the network policies
-    assert len(kube) - len(policies) == 6 + 7 + 1 + 1
-    assert len([p for p in policies if p.name.endswith("-default-deny-networkpolicy")]) == 6  # one per namespace
+    # namespaces, releases, the Grafana admin Secret, the ClusterSecretStore, the private CA's two
+    # ClusterIssuers and root Certificate, and the network policies
+    assert len(kube) - len(policies) == 7 + 8 + 1 + 1 + 3
+    assert len([p for p in policies if p.name.endswith("-default-deny-networkpolicy")]) == 7  # one per namespace
     assert all(r.provider and r.provider.startswith(provider.urn) for r in kube)
 
 
 def test_every_resource_is_parented_to_its_component(services_mocks):
     build()
     components = {r.urn for r in services_mocks.registrations if r.type.startswith("llm-platform:services:")}
-    assert len(components) == 6
+    assert len(components) == 7
     for r in services_mocks.registrations:
         if r.custom and r.name != "cluster":
             assert r.parent in components, r.name
@@ -139,7 +144,7 @@ def test_what_the_cluster_must_have_first_precedes_every_namespace_and_release(s
     build(depends_on=True)
     first = services_mocks.named("system-nodes").urn
     gated = [r for r in services_mocks.registrations if r.type in (NAMESPACE, RELEASE)]
-    assert len(gated) == 13 and all(first in r.dependencies for r in gated)
+    assert len(gated) == 15 and all(first in r.dependencies for r in gated)
     assert first in services_mocks.named("external-secrets-pod-identity").dependencies
 
 

@@ -15,13 +15,15 @@ def test_the_security_policy_covers_the_gateway_every_route_attaches_to(any_plat
     gateway = one(any_platform, "Gateway")
     policy = one(any_platform, "SecurityPolicy")
     ref = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gateway["metadata"]["name"]}
+    if any_platform.gateway.tls is not None:  # the HTTPS listener; the HTTP one only redirects
+        ref["sectionName"] = "https"
     assert policy["metadata"]["namespace"] == gateway["metadata"]["namespace"]
-    assert policy["spec"]["targetRefs"] == [ref]  # a Gateway-level policy applies to every attached route
+    assert policy["spec"]["targetRefs"] == [ref]  # a listener-level policy applies to every route attached there
     routes = objects(any_platform, "AIGatewayRoute")
     assert all(r["spec"]["parentRefs"] == [ref] for r in routes)
     # routes can only attach from the gateway's own namespace, where this policy is
-    (listener,) = gateway["spec"]["listeners"]
-    assert listener["allowedRoutes"] == {"namespaces": {"from": "Same"}}
+    assert all(listener["allowedRoutes"] == {"namespaces": {"from": "Same"}}
+               for listener in gateway["spec"]["listeners"])
     assert [p for p in objects(any_platform, "SecurityPolicy")] == [policy]
 
 

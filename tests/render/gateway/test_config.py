@@ -13,6 +13,8 @@ from .conftest import config_errors, fallback_platform, tenants_and_fallbacks
 OPENAI = {"provider": "openai", "model": "gpt-4o", "credentialsSecret": "llm/openai", "forModels": "all",
           "priority": 1}
 BEDROCK = {"provider": "bedrock", "model": "amazon.nova-pro-v1:0", "forModels": "all", "priority": 2}
+ACME = {"email": "ops@example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ"}
+TLS = {"issuer": "acme", "hostname": "llm.example.com", "acme": ACME}
 
 
 def gateway(**settings) -> Callable[[Cfg], None]:
@@ -130,9 +132,34 @@ CASES = [
          "gateway.semanticRouter.resources.memory", ("'4GB' is not a memory quantity",)),
     Case("router-unknown-field", router(cache=True), "gateway.semanticRouter.cache",
          ("unknown setting; allowed: enabled, virtualModel, defaultModel, routes, promptGuard",)),
-    Case("internet-facing-without-allow-list", gateway(internal=False), "gateway.allowedSourceCidrs",
+    Case("internet-facing-without-allow-list", gateway(internal=False, tls=TLS), "gateway.allowedSourceCidrs",
          ("an internet-facing gateway (internal: false) needs allowedSourceCidrs",)),
-    Case("allow-list-whole-internet", gateway(internal=False, allowedSourceCidrs=["0.0.0.0/0"]),
+    Case("internet-facing-without-tls", gateway(internal=False, allowedSourceCidrs=["203.0.113.0/24"]),
+         "gateway.tls", ("an internet-facing gateway (internal: false) needs tls", "clear text",
+                         "issuer acme or privateCa", "or internal: true")),
+    Case("tls-acme-without-its-settings", gateway(tls={"issuer": "acme", "hostname": "llm.example.com"}),
+         "gateway.tls.acme", ("required with issuer acme: acme.email and acme.hostedZoneId",)),
+    Case("tls-acme-settings-on-the-private-ca", gateway(tls={**TLS, "issuer": "privateCa"}), "gateway.tls.acme",
+         ("only issuer acme uses it",)),
+    Case("tls-issuer-unknown", gateway(tls={**TLS, "issuer": "vault"}), "gateway.tls.issuer",
+         ("got 'vault'; allowed: acme, privateCa",)),
+    Case("tls-hostname-wildcard", gateway(tls={**TLS, "hostname": "*.example.com"}), "gateway.tls.hostname",
+         ("'*.example.com' is not a hostname", "no wildcard")),
+    Case("tls-hostname-one-label", gateway(tls={**TLS, "hostname": "llm"}), "gateway.tls.hostname",
+         ("'llm' is not a hostname", "at least two labels")),
+    Case("tls-hostname-upper-case", gateway(tls={**TLS, "hostname": "LLM.example.com"}), "gateway.tls.hostname",
+         ("is not a hostname", "lowercase")),
+    Case("tls-hostname-label-too-long", gateway(tls={**TLS, "hostname": "a" * 64 + ".example.com"}),
+         "gateway.tls.hostname", ("each label at most 63 characters",)),
+    Case("tls-hosted-zone-with-prefix", gateway(tls={**TLS, "acme": {**ACME, "hostedZoneId": "/hostedzone/Z0123"}}),
+         "gateway.tls.acme.hostedZoneId", ("is not a Route 53 hosted zone ID", "without /hostedzone/")),
+    Case("tls-email-not-an-address", gateway(tls={**TLS, "acme": {**ACME, "email": "ops"}}),
+         "gateway.tls.acme.email", ("'ops' is not an email address",)),
+    Case("tls-acme-server-unknown", gateway(tls={**TLS, "acme": {**ACME, "server": "zerossl"}}),
+         "gateway.tls.acme.server", ("got 'zerossl'; allowed: production, staging",)),
+    Case("tls-unknown-field", gateway(tls={**TLS, "wildcard": True}), "gateway.tls.wildcard",
+         ("unknown setting; allowed: issuer, hostname, acme",)),
+    Case("allow-list-whole-internet", gateway(internal=False, allowedSourceCidrs=["0.0.0.0/0"], tls=TLS),
          "gateway.allowedSourceCidrs", ("the whole internet is not an allow-list",)),
     Case("stream-idle-not-below-request", gateway(requestTimeoutSeconds=300, streamIdleTimeoutSeconds=300),
          "gateway.streamIdleTimeoutSeconds", ("must be shorter than requestTimeoutSeconds (300)",)),

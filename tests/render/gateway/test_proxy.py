@@ -20,8 +20,8 @@ def test_gateway_class_is_envoy_gateways_and_points_at_the_envoy_proxy(any_platf
                                             "name": proxy["metadata"]["name"],
                                             "namespace": proxy["metadata"]["namespace"]}
     assert gateway["spec"]["gatewayClassName"] == cls["metadata"]["name"]
-    (listener,) = gateway["spec"]["listeners"]
-    assert (listener["protocol"], listener["port"]) == ("HTTP", 80)
+    listeners = [(listener["protocol"], listener["port"]) for listener in gateway["spec"]["listeners"]]
+    assert listeners == ([("HTTP", 80), ("HTTPS", 443)] if any_platform.gateway.tls else [("HTTP", 80)])
 
 
 def test_the_models_network_policy_admits_this_gateways_proxies():
@@ -56,7 +56,7 @@ def test_internal_by_default_an_internal_nlb():
 
 
 def test_internet_facing_only_with_an_allow_list():
-    platform = build_platform(lambda c: c.update(gateway={"internal": False, "allowedSourceCidrs": ["203.0.113.0/24"]}))
+    platform = build_platform(lambda c: c["gateway"].update(internal=False, allowedSourceCidrs=["203.0.113.0/24"]))
     service = one(platform, "EnvoyProxy")["spec"]["provider"]["kubernetes"]["envoyService"]
     assert service["annotations"]["service.beta.kubernetes.io/aws-load-balancer-scheme"] == "internet-facing"
     assert "service.beta.kubernetes.io/aws-load-balancer-internal" not in service["annotations"]
@@ -82,8 +82,10 @@ def test_clients_may_send_large_bodies_and_wait_for_long_completions():
     assert proxy["shutdown"]["drainTimeout"] == "600s"
 
 
-def test_endpoint_is_the_pinned_service_in_cluster():
-    assert endpoint(reference_platform("dev")) == "http://llm-gateway.envoy-gateway-system.svc.cluster.local/v1"
+def test_endpoint_is_the_tls_hostname_or_else_the_pinned_service_in_cluster():
+    assert endpoint(reference_platform("dev")) == "https://llm.dev.internal.example.com/v1"
+    plain = build_platform(lambda c: c["gateway"].pop("tls"))
+    assert endpoint(plain) == "http://llm-gateway.envoy-gateway-system.svc.cluster.local/v1"
 
 
 def test_two_or_more_proxies_spread_across_zones_and_nodes():

@@ -148,8 +148,10 @@ def test_routes_attach_to_the_gateway_in_its_namespace_and_record_token_costs(an
     gateway = one(any_platform, "Gateway")
     for route in objects(any_platform, "AIGatewayRoute"):
         assert route["metadata"]["namespace"] == GATEWAY_NS == gateway["metadata"]["namespace"]
-        assert route["spec"]["parentRefs"] == [
-            {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gateway["metadata"]["name"]}]
+        ref = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gateway["metadata"]["name"]}
+        if any_platform.gateway.tls is not None:
+            ref["sectionName"] = "https"  # not the HTTP listener, which only redirects
+        assert route["spec"]["parentRefs"] == [ref]
         assert route["spec"]["llmRequestCosts"] == [
             {"metadataKey": "llm_input_token", "type": "InputToken"},
             {"metadataKey": "llm_cached_input_token", "type": "CachedInputToken"},

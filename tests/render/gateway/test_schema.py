@@ -23,6 +23,7 @@ def test_api_versions_are_the_pinned_stable_ones(any_platform: PlatformConfig):
         "Backend": "gateway.envoyproxy.io/v1alpha1", "EnvoyPatchPolicy": "gateway.envoyproxy.io/v1alpha1",
         "AIGatewayRoute": "aigateway.envoyproxy.io/v1beta1", "AIServiceBackend": "aigateway.envoyproxy.io/v1beta1",
         "BackendSecurityPolicy": "aigateway.envoyproxy.io/v1beta1", "ExternalSecret": "external-secrets.io/v1",
+        "HTTPRoute": "gateway.networking.k8s.io/v1", "Certificate": "cert-manager.io/v1",  # with tls
     }
     assert versions.items() <= expected.items()
     assert "QuotaPolicy" not in versions  # alpha and not enforced upstream

@@ -43,13 +43,32 @@ CHAINS = {
 }
 
 
-def listener(names: list[str]) -> dict:
-    """A listener as Envoy Gateway marshals it for patching (protojson with proto field names)."""
-    return {"name": "envoy-gateway-system/llm-gateway/http", "default_filter_chain": {"filters": [{
+def listener(names: list[str], tls: bool) -> dict:
+    """A listener as Envoy Gateway marshals it for patching (protojson with proto field names): plain HTTP
+    has its connection manager in the default filter chain; HTTPS in a filter chain matched on the
+    hostname (internal/xds/translator/listener.go at v1.9.0), with the TLS inspector in front."""
+    chain = {"filters": [{
         "name": "envoy.filters.network.http_connection_manager",
         "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3"
                                   ".HttpConnectionManager",
-                         "http_filters": [{"name": n} for n in names]}}]}}
+                         "http_filters": [{"name": n} for n in names]}}]}
+    if not tls:
+        return {"name": "envoy-gateway-system/llm-gateway/http", "default_filter_chain": chain}
+    chain["filter_chain_match"] = {"server_names": ["llm.example.com"]}
+    return {"name": "envoy-gateway-system/llm-gateway/https", "filter_chains": [chain],
+            "listener_filters": [{"name": "envoy.filters.listener.tls_inspector"}]}
+
+
+def _hcm_filters(document: dict) -> list[dict]:
+    chain = document["default_filter_chain"] if "default_filter_chain" in document else document["filter_chains"][0]
+    return chain["filters"][0]["typed_config"]["http_filters"]
+
+
+def plain_router_platform():
+    return build_platform(qwen3, lora, semantic_router, lambda c: c["gateway"].pop("tls"))
+
+
+ROUTER_PLATFORMS = {"https": router_platform, "http": plain_router_platform}
 
 
 def pointer(full_path) -> str:
@@ -76,24 +95,27 @@ def apply_like_envoy_gateway(document: dict, operation: dict) -> dict:
 def then_ai_gateway(document: dict) -> dict:
     """insertAIGatewayExtProcFilter at v1.1.0, which runs after the patches (post-translation hook)."""
     doc = copy.deepcopy(document)
-    filters = doc["default_filter_chain"]["filters"][0]["typed_config"]["http_filters"]
+    filters = _hcm_filters(doc)
     index = next(i for i, f in enumerate(filters) if f["name"].startswith(AI_GATEWAY_AFTER_PREFIXES))
     filters.insert(index, {"name": AI_GATEWAY_FILTER})
     return doc
 
 
 def filter_names(document: dict) -> list[str]:
-    return [f["name"] for f in document["default_filter_chain"]["filters"][0]["typed_config"]["http_filters"]]
+    return [f["name"] for f in _hcm_filters(document)]
 
 
 def listener_patches(policy: dict) -> list[dict]:
     return [p["operation"] for p in policy["spec"]["jsonPatches"] if p["type"] == patch.LISTENER_TYPE]
 
 
+@pytest.mark.parametrize("listener_kind", list(ROUTER_PLATFORMS))
 @pytest.mark.parametrize("chain", list(CHAINS))
-def test_the_router_runs_after_the_api_key_check_and_before_the_ai_gateway(chain):
-    policy = patch.render_patch_policy(router_platform())
-    document = listener(CHAINS[chain])
+def test_the_router_runs_after_the_api_key_check_and_before_the_ai_gateway(chain, listener_kind):
+    policy = patch.render_patch_policy(ROUTER_PLATFORMS[listener_kind]())
+    document = listener(CHAINS[chain], tls=listener_kind == "https")
+    assert {p["name"] for p in policy["spec"]["jsonPatches"] if p["type"] == patch.LISTENER_TYPE} == {
+        document["name"]}
     for operation in listener_patches(policy):
         document = apply_like_envoy_gateway(document, operation)
     names = filter_names(then_ai_gateway(document))
@@ -105,7 +127,7 @@ def test_the_router_runs_after_the_api_key_check_and_before_the_ai_gateway(chain
 
 def test_an_index_alone_would_put_the_router_before_the_api_key_check():
     # What the upstream example does (add at index 0): the router would see unauthenticated requests.
-    document = jsonpatch.apply_patch(listener(CHAINS["api-key-only"]), [listener_patches(
+    document = jsonpatch.apply_patch(listener(CHAINS["api-key-only"], tls=True), [listener_patches(
         patch.render_patch_policy(router_platform()))[0]])
     assert filter_names(document)[:2] == [patch.FILTER_NAME, API_KEY]
 
@@ -122,9 +144,10 @@ def test_the_policy_patches_the_gateways_own_listener_and_adds_the_routers_clust
     gateway = one(platform, "Gateway")
     assert policy["spec"]["targetRef"] == {"group": "gateway.networking.k8s.io", "kind": "Gateway",
                                            "name": gateway["metadata"]["name"]}
-    (http,) = gateway["spec"]["listeners"]
+    serving = gateway["spec"]["listeners"][-1]  # HTTPS with tls (the HTTP one only redirects), else HTTP
+    assert serving["protocol"] == ("HTTPS" if platform.gateway.tls else "HTTP")
     listener_names = {p["name"] for p in policy["spec"]["jsonPatches"] if p["type"] == patch.LISTENER_TYPE}
-    assert listener_names == {f"{GATEWAY_NS}/{gateway['metadata']['name']}/{http['name']}"}
+    assert listener_names == {f"{GATEWAY_NS}/{gateway['metadata']['name']}/{serving['name']}"}
     (cluster_patch,) = [p for p in policy["spec"]["jsonPatches"] if p["type"] == patch.CLUSTER_TYPE]
     assert cluster_patch["operation"]["op"] == "add" and cluster_patch["operation"]["path"] == ""
     cluster = cluster_patch["operation"]["value"]

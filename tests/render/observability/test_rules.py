@@ -7,11 +7,12 @@ import re
 import promql_parser
 import pytest
 
+from infra.render.gateway import render_gateway
 from infra.render.model_workload import weight_refs
 from infra.render.observability.rules import platform_alert_groups, render_platform_rule
 from infra.validation.k8s_schema import validate_object
 
-from ..conftest import promql_selectors
+from ..conftest import build_platform, promql_selectors
 from .helpers import STACKS, stack_platform, zero_platform
 
 GATEWAY = ["LLMGatewayErrorRateHigh", "LLMGatewayTimeToFirstTokenHigh", "LLMGatewayMetricsMissing",
@@ -19,6 +20,7 @@ GATEWAY = ["LLMGatewayErrorRateHigh", "LLMGatewayTimeToFirstTokenHigh", "LLMGate
 GPU = ["LLMGPUXidError", "LLMGPUTemperatureHigh", "LLMGPUUncorrectableMemoryError", "LLMGPURowRemapFailure",
        "LLMGPUMetricsMissing"]
 MODELS = ["LLMModelMetricsMissing", "LLMWeightPreloadFailed"]
+TLS = ["LLMGatewayCertificateNotReady", "LLMGatewayCertificateExpiring", "LLMGatewayCertificateMetricsMissing"]
 
 
 def rules(platform) -> dict[str, list[dict]]:
@@ -46,13 +48,16 @@ def test_groups_and_alert_names(stack):
     platform = stack_platform(stack)
     groups = platform_alert_groups(platform)
     router = platform.gateway.semantic_router.enabled  # prod: yes, dev: no
+    tls = platform.gateway.tls is not None  # both
     assert [g["name"] for g in groups] == ["llm-platform.gateway", "llm-platform.gpu", "llm-platform.models",
-                                           *(["llm-platform.semantic-router"] if router else [])]
+                                           *(["llm-platform.semantic-router"] if router else []),
+                                           *(["llm-platform.tls"] if tls else [])]
     names = [[r["alert"] for r in g["rules"]] for g in groups]
     per_model = ["LLMGatewayTimeToFirstTokenHigh"] * len(platform.resolved_models)
     assert names == [["LLMGatewayErrorRateHigh", *per_model, "LLMGatewayMetricsMissing",
                       "LLMGatewayGenAITelemetryMissing"], GPU, MODELS,
-                     *([["LLMSemanticRouterDown", "LLMSemanticRouterSlow"]] if router else [])]
+                     *([["LLMSemanticRouterDown", "LLMSemanticRouterSlow"]] if router else []),
+                     *([TLS] if tls else [])]
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -60,7 +65,7 @@ def test_every_rule_has_severity_component_summary_and_runbook(stack):
     for group in platform_alert_groups(stack_platform(stack)):
         for rule in group["rules"]:
             assert rule["labels"]["severity"] in ("warning", "critical"), rule["alert"]
-            assert rule["labels"]["component"] in ("gateway", "gpu", "models", "semantic-router")
+            assert rule["labels"]["component"] in ("gateway", "gpu", "models", "semantic-router", "tls")
             assert rule["annotations"]["summary"]
             runbook = rule["annotations"]["runbook"]
             assert len(runbook) > 40 and "\n" not in runbook, rule["alert"]
@@ -171,3 +176,26 @@ def test_a_failed_preload_job_alerts_at_once_naming_its_logs():
     job_names = [r.job_name for m in platform.resolved_models for r in weight_refs(m)]
     assert job_names and all(re.fullmatch("preload-.+", name) for name in job_names)
     assert "kubectl -n llm logs job/{{ $labels.job_name }}" in rule["annotations"]["runbook"]
+
+
+def test_the_certificate_alerts_watch_the_gateways_certificate_by_cert_managers_metric_names():
+    platform = stack_platform("prod")
+    (certificate,) = [o for o in render_gateway(platform, "us-east-1") if o["kind"] == "Certificate"]
+    where = {"namespace": certificate["metadata"]["namespace"], "name": certificate["metadata"]["name"]}
+    found = rules(platform)
+    for alert in TLS:
+        (rule,) = found[alert]
+        (metric, labels), = promql_selectors(rule["expr"])
+        # cert-manager v1.21.1 pkg/metrics/certificates.go: the Certificate's namespace and name as labels
+        # (kept as they are by the scrape's honorLabels)
+        assert metric in ("certmanager_certificate_ready_status",
+                          "certmanager_certificate_expiration_timestamp_seconds")
+        assert {k: labels[k] for k in where} == {k: ("Equal", v) for k, v in where.items()}, alert
+    op, seconds = comparison(found["LLMGatewayCertificateExpiring"][0]["expr"])
+    assert op == "<" and seconds == 14 * 86400
+    assert "llm.example.com" in found["LLMGatewayCertificateNotReady"][0]["annotations"]["summary"]
+
+
+def test_without_tls_there_are_no_certificate_alerts():
+    platform = build_platform(lambda c: c["gateway"].pop("tls"))
+    assert not set(TLS) & set(rules(platform))
