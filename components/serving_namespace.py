@@ -33,7 +33,6 @@ class ServingNamespace(pulumi.ComponentResource):
         tools = register(f"{name}-weight-tools", render.render_tools_config_map(platform), inside)
         self.members = [
             register(f"{name}-default-deny", render.render_default_deny(platform), inside),
-            register(f"{name}-preload-service-account", render.render_preload_service_account(platform), inside),
             register(f"{name}-preload-network-policy", render.render_preload_network_policy(platform), inside),
             tools,
         ]

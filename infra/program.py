@@ -210,6 +210,8 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
             ref.job_name,
             WeightPreloadArgs(platform=platform, stack=stack, weights=ref, weights_gib=gib,
                               hf_token_secret_arn=store.hf_token_secret_arn,
+                              hf_token_secret_resource=store.hf_token_secret_resource,
+                              cluster_name=access.name, bucket_arn=store.bucket_arn, kms_key_arn=store.kms_key_arn,
                               depends_on=(serving, *store.preload_needs)),
             on_cluster,
         )

@@ -18,7 +18,6 @@ import pulumi_kubernetes as k8s
 from infra.catalog import component_types
 from infra.config import PlatformConfig
 from infra.render.aws import weight_store as render
-from infra.render.weight_preload import SERVICE_ACCOUNT as PRELOAD_SERVICE_ACCOUNT
 from infra.render.weight_store import bucket_name
 
 from ..k8s_object import register
@@ -52,8 +51,8 @@ class WeightStore(pulumi.ComponentResource):
     file_system_id: pulumi.Output[str] | None
     access_point_id: pulumi.Output[str] | None
     volume_handle: pulumi.Output[str] | None
-    preload_role_arn: pulumi.Output[str]
     hf_token_secret_arn: str | None  # what the preload Jobs read the Hugging Face token from
+    hf_token_secret_resource: str | None  # ... and the IAM resource that grants it
 
     def __init__(self, name: str, args: WeightStoreArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(component_types.WEIGHT_STORE, name, None, opts)
@@ -89,18 +88,12 @@ class WeightStore(pulumi.ComponentResource):
             f"{name}-lifecycle", bucket=bucket.id, rules=render.lifecycle_rules(),
             opts=pulumi.ResourceOptions.merge(kept, pulumi.ResourceOptions(depends_on=[versioning])))
 
-        # ---- identities: preload always, serving only when vLLM reads S3 itself -----------------
+        # ---- identities: serving only when vLLM reads S3 itself (each preload Job has its own) ----
         self.hf_token_secret_arn = render.hf_token_secret_arn(weights, args.region, args.account_id)
-        secret_resource = render.hf_token_secret_resource(weights, args.region, args.account_id)
+        self.hf_token_secret_resource = render.hf_token_secret_resource(weights, args.region, args.account_id)
         namespace = platform.serving.namespace
-        self.preload_role_arn, preload_identity = self._pod_role(
-            f"{name}-preload", args, PRELOAD_SERVICE_ACCOUNT,
-            pulumi.Output.all(bucket.arn, key.arn).apply(
-                lambda a: render.preload_policy(a[0], weights.prefix, kms_key_arn=a[1],
-                                                hf_token_secret=secret_resource)),
-            namespace)
-        # What a preload Job needs before it writes: its identity, and a bucket that encrypts with the key.
-        self.preload_needs = (preload_identity, encryption, versioning, public_access)
+        # What a preload Job needs before it writes: a bucket that encrypts with the key.
+        self.preload_needs = (encryption, versioning, public_access)
         self.serving_identities: dict[str, pulumi.Resource] = {}  # model -> its Pod Identity association
         if weights.loader == "streamer":
             for model in platform.resolved_models:
@@ -132,7 +125,6 @@ class WeightStore(pulumi.ComponentResource):
             "file_system_id": self.file_system_id,
             "access_point_id": self.access_point_id,
             "volume_handle": self.volume_handle,
-            "preload_role_arn": self.preload_role_arn,
         })
 
     def _pod_role(self, prefix: str, args: WeightStoreArgs, service_account: str,

@@ -28,7 +28,7 @@ from .gateway import ENVOY_GATEWAY_NAMESPACE, GatewayConfig, gateway_issues
 from .gpu_pools import GpuPoolConfig
 from .models import ModelConfig
 from .observability import ObservabilityConfig
-from .serving import KUBERNETES_NAMESPACES, SHARED_OBJECT_NAMES, ServingConfig
+from .serving import KUBERNETES_NAMESPACES, PRELOAD_JOB_PREFIX, SHARED_OBJECT_NAMES, ServingConfig
 from .services import (
     AI_GATEWAY_NAMESPACE,
     CERT_MANAGER_NAMESPACE,
@@ -183,6 +183,10 @@ class PlatformConfig(StackModel):
                 found.append(Issue(at + ("name",), f"{model.name!r} is the name of an object every model shares in "
                                    f"namespace {self.serving.namespace!r}; allowed: a name other than "
                                    f"{', '.join(sorted({*SHARED_OBJECT_NAMES, self.weights.volume_claim_name}))}"))
+            if model.name.startswith(PRELOAD_JOB_PREFIX):
+                found.append(Issue(at + ("name",), f"{model.name!r} starts like the preload Jobs and their service "
+                                   f"accounts ({PRELOAD_JOB_PREFIX}<model>-<revision>-<hash>); allowed: a name not "
+                                   f"starting with {PRELOAD_JOB_PREFIX!r}"))
             if model.name in adapters:
                 found.append(Issue(at + ("name",), f"{model.name!r} is also a LoRA adapter name; served names must be unique"))
             found += self._model_issues(at, model)

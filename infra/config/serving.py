@@ -42,7 +42,9 @@ class ImagesConfig(StackModel):
 # model is named like its own objects there (Deployment, Service, ServiceAccount, NetworkPolicy, ...),
 # so it may not take one of these names.
 DEFAULT_DENY_POLICY = "default-deny"
-PRELOAD_NAME = "weight-preload"  # the preload Jobs' ServiceAccount and NetworkPolicy
+PRELOAD_NAME = "weight-preload"  # the preload Jobs' NetworkPolicy
+# Every preload Job's name, and its own ServiceAccount's, starts so (infra/render/weight_store.py).
+PRELOAD_JOB_PREFIX = "preload-"
 TOOLS_CONFIGMAP = "weight-tools"
 SHARED_OBJECT_NAMES = (DEFAULT_DENY_POLICY, PRELOAD_NAME, TOOLS_CONFIGMAP)
 # Namespaces Kubernetes itself owns: the platform never creates (or deletes) them.

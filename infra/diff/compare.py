@@ -58,10 +58,13 @@ def _ancestor_of_type(urn: str | None, regs: dict[str, Registration], typ: str) 
 
 
 def _weights_of(urn: str, regs: dict[str, Registration]) -> set[str]:
-    """Weights (`repository@revision`) a preload resource stands for: its own annotation or its children's."""
+    """Weights (`repository@revision`) a preload resource stands for: the annotation on its WeightPreload
+    component's Kubernetes children (its Job and service account; its AWS identity carries none)."""
+    component = _ancestor_of_type(urn, regs, WEIGHT_PRELOAD)
+    root = component.urn if component is not None else urn
     found = set()
     for r in regs.values():
-        if r.urn == urn or r.parent == urn:
+        if r.urn == root or r.parent == root:
             meta = r.inputs.get("metadata") if isinstance(r.inputs.get("metadata"), dict) else {}
             key = (meta.get("annotations") or {}).get(WEIGHTS_ANNOTATION)
             if isinstance(key, str):

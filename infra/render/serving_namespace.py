@@ -1,5 +1,5 @@
 """The namespace every model runs in, and what its models share: a default-deny network policy,
-the preload identity and its egress, the scripts the preload Job and init containers run, and the
+the preload Jobs' egress, the scripts the preload Job and init containers run, and the
 claim on the weight volume."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from ..config.serving import PRELOAD_NAME, TOOLS_CONFIGMAP
 from .labels import PART_OF, metadata, preload_labels
 from .network_policy import default_deny, dns_egress, https_egress_outside_cluster, pod_identity_egress
 from .model_workload import WAIT_SCRIPT
-from .weight_preload import SERVICE_ACCOUNT
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 TOOL_SCRIPTS = ("preload.py", WAIT_SCRIPT)
@@ -35,15 +34,6 @@ def render_namespace(platform: PlatformConfig) -> dict:
 
 def render_default_deny(platform: PlatformConfig) -> dict:
     return default_deny(platform.serving.namespace, _LABELS)
-
-
-def render_preload_service_account(platform: PlatformConfig) -> dict:
-    return {
-        "apiVersion": "v1",
-        "kind": "ServiceAccount",
-        "metadata": metadata(SERVICE_ACCOUNT, platform.serving.namespace, preload_labels()),
-        "automountServiceAccountToken": False,
-    }
 
 
 def render_preload_network_policy(platform: PlatformConfig) -> dict:

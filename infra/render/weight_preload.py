@@ -6,6 +6,11 @@ models sharing weights share the Job. It has no TTL: a Job deleted by the TTL co
 re-created on the next `pulumi up`. Re-running it is cheap anyway: the script exits at once when
 the marker and manifest are already there.
 
+Each Job runs as a service account of its own (named like the Job), which EKS Pod Identity binds to a
+role of its own: with the streamer loader it may write only its weight set's keys, so a compromised
+or buggy preload cannot touch (or delete) another model's weights; with S3 Files it writes through
+the mount and its role, if any, only reads the Hugging Face token.
+
 It fails fast: the script exits 2 (bad configuration) or 3 (the repository, revision or files do not
 exist, or the token gives no access: infra/assets/preload.py) when no retry can help, and the
 podFailurePolicy fails the Job on those at once instead of retrying them `backoffLimit` times; a pod
@@ -19,13 +24,12 @@ import shlex
 
 from ..assets.preload import EXIT_CONFIG, EXIT_PERMANENT
 from ..config import PlatformConfig
-from ..config.serving import PRELOAD_NAME, TOOLS_CONFIGMAP
+from ..config.serving import TOOLS_CONFIGMAP
 from .labels import WEIGHTS_ANNOTATION, metadata, preload_labels
 from .model_workload import RESTRICTED_CONTAINER, TOOLS_PATH, UID
 from ..startup_budget import preload_deadline_seconds
 from .weight_store import WeightRef, location
 
-SERVICE_ACCOUNT = PRELOAD_NAME
 # The script's dependencies, installed with --no-deps at these exact versions (the complete closure
 # for Python 3.12, amd64 and arm64) before it runs: the image is a plain pinned Python.
 PRELOAD_PACKAGES = (
@@ -38,6 +42,21 @@ PRELOAD_PACKAGES = (
 SCRATCH = "/scratch"
 PRELOAD_CONTAINER = "preload"
 PERMANENT_EXIT_CODES = (EXIT_CONFIG, EXIT_PERMANENT)  # the script's: no retry can fix these
+
+
+def service_account_name(ref: WeightRef) -> str:
+    """The Job's own service account: what its Pod Identity association binds."""
+    return ref.job_name
+
+
+def render_preload_service_account(platform: PlatformConfig, ref: WeightRef) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": metadata(service_account_name(ref), platform.serving.namespace, preload_labels(),
+                             {WEIGHTS_ANNOTATION: ref.key}),
+        "automountServiceAccountToken": False,
+    }
 
 
 def render_preload_job(platform: PlatformConfig, stack: str, ref: WeightRef, weights_gib: float,
@@ -91,7 +110,7 @@ def render_preload_job(platform: PlatformConfig, stack: str, ref: WeightRef, wei
             "template": {
                 "metadata": {"labels": labels, "annotations": annotations},
                 "spec": {
-                    "serviceAccountName": SERVICE_ACCOUNT,
+                    "serviceAccountName": service_account_name(ref),
                     "automountServiceAccountToken": False,
                     "enableServiceLinks": False,
                     "restartPolicy": "Never",

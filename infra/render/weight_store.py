@@ -11,12 +11,11 @@ import re
 from dataclasses import dataclass
 
 from ..config import PlatformConfig
+from ..config.serving import PRELOAD_JOB_PREFIX  # every preload Job's name starts so (the alert selects on it)
 
 MOUNT_PATH = "/models"
 MARKER = ".preload-complete"
 
-
-PRELOAD_JOB_PREFIX = "preload-"  # every preload Job's name starts so (the alert selects on it)
 
 @dataclass(frozen=True)
 class WeightRef:
@@ -43,12 +42,17 @@ def bucket_name(platform: PlatformConfig, stack: str) -> str:
     return platform.weights.bucket_name or f"llm-platform-{stack}-weights"
 
 
+def object_prefix(platform: PlatformConfig, ref: WeightRef) -> str:
+    """The S3 key prefix of one weight set (no trailing slash): what its preload Job may write."""
+    return f"{platform.weights.prefix}/{ref.relative_path}"
+
+
 def mount_path(ref: WeightRef) -> str:
     return f"{MOUNT_PATH}/{ref.relative_path}"
 
 
 def s3_uri(platform: PlatformConfig, stack: str, ref: WeightRef) -> str:
-    return f"s3://{bucket_name(platform, stack)}/{platform.weights.prefix}/{ref.relative_path}"
+    return f"s3://{bucket_name(platform, stack)}/{object_prefix(platform, ref)}"
 
 
 def location(platform: PlatformConfig, stack: str, ref: WeightRef) -> str:

@@ -60,6 +60,15 @@ def test_a_model_named_like_an_object_every_model_shares_is_refused(name):
     assert lines and "is the name of an object every model shares in namespace 'llm'" in lines[0]
 
 
+def test_a_model_named_like_a_preload_job_and_its_service_account_is_refused():
+    models = [MODELS[0] | {"name": "preload-qwen2-5-coder-c03e6d35-385ca3"}]  # a Job name pattern, within 40
+    with pytest.raises(ConfigError) as caught:
+        reference_config("dev", models=models)
+    (line,) = [line for line in caught.value.lines if "models[0].name" in line]
+    assert "starts like the preload Jobs and their service accounts" in line
+    assert "allowed: a name not starting with 'preload-'" in line
+
+
 @pytest.mark.parametrize("section", ["serving", "observability"])
 @pytest.mark.parametrize("namespace", ["default", "kube-system", "kube-public", "kube-node-lease"])
 def test_kubernetes_own_namespaces_are_never_created(section, namespace):

@@ -23,7 +23,7 @@ def test_base_as_a_git_ref_reads_the_committed_stack_file(tmp_path, capsys):
 
     assert main(["diff", "--stack-file", str(path), "--base", "HEAD", "--markdown"]) == 0
     out = capsys.readouterr().out
-    assert "### `prod`: 2 to add, 1 to change (0 replaced), 2 to destroy" in out
+    assert "### `prod`: 6 to add, 1 to change (0 replaced), 6 to destroy" in out
     assert "Compared with `HEAD:stacks/Pulumi.prod.yaml`" in out
 
     assert main(["diff", "--stack-file", str(path), "--base", "HEAD"]) == 0

@@ -54,8 +54,13 @@ SHARED_PER_MODEL = {
 
 def preload_urns(component: str) -> set[str]:
     preload = "llm-platform:weights:WeightPreload"
+    # prod reads a Hugging Face token: each preload Job has its own account, role and association
     return {f"{URN}pulumi:pulumi:Stack${preload}::{component}",
-            f"{URN}{preload}$kubernetes:batch/v1:Job::{component}-job"}
+            f"{URN}{preload}$kubernetes:batch/v1:Job::{component}-job",
+            f"{URN}{preload}$kubernetes:core/v1:ServiceAccount::{component}-service-account",
+            f"{URN}{preload}$aws:iam/role:Role::{component}-role",
+            f"{URN}{preload}$aws:iam/rolePolicy:RolePolicy::{component}-role-policy",
+            f"{URN}{preload}$aws:eks/podIdentityAssociation:PodIdentityAssociation::{component}-pod-identity"}
 
 
 def preload_name(plan: Plan, repository: str) -> str:
@@ -76,7 +81,7 @@ def test_revision_swap_changes_that_models_deployment_and_replaces_its_preload_o
     assert urns(d.changed) == {deployment}
     assert urns(d.added) == preload_urns(new_preload)
     assert urns(d.removed) == preload_urns(OLD_PRELOAD)
-    assert d.summary() == "2 to add, 1 to change (0 replaced), 2 to destroy"
+    assert d.summary() == "6 to add, 1 to change (0 replaced), 6 to destroy"
 
     (change,) = d.changed
     assert change.action == "update"  # a rolling update, not a replacement
@@ -104,7 +109,7 @@ def test_revision_swap_changes_that_models_deployment_and_replaces_its_preload_o
     assert "  ~ kubernetes:apps/v1:Deployment  qwen3-8b-deployment" in text
     assert f"    + kubernetes:batch/v1:Job  {new_preload}-job" in text
     assert f"replaces {OLD_PRELOAD}-job" in text
-    assert "Resources: 2 to add, 1 to change (0 replaced), 2 to destroy" in text
+    assert "Resources: 6 to add, 1 to change (0 replaced), 6 to destroy" in text
 
 
 def test_a_change_to_a_preload_jobs_template_replaces_it_delete_first(plans):
@@ -114,13 +119,13 @@ def test_a_change_to_a_preload_jobs_template_replaces_it_delete_first(plans):
     for job in jobs:
         assert job.action == "replace" and job.delete_before_replace
         assert job.replace_paths == ["spec.template.spec.containers[0].env[6].value"]
-    # the preload identity's policy names the secret: an in-place update
+    # each preload identity's policy names the secret: in-place updates
     others = [c for c in d.changed if c not in jobs]
-    assert [(c.type, c.action) for c in others] == [("aws:iam/rolePolicy:RolePolicy", "update")]
+    assert [(c.type, c.action) for c in others] == [("aws:iam/rolePolicy:RolePolicy", "update")] * 4
     assert {m.name for m in d.models} == {"qwen-coder", "qwen3-8b", "qwen3-coder-30b", "llama-70b"}
     assert "-/+ kubernetes:batch/v1:Job" in render_text(d)
     assert "@@ -/+ replace kubernetes:batch/v1:Job" in render_markdown(d)
-    assert d.summary() == "0 to add, 5 to change (4 replaced), 0 to destroy"
+    assert d.summary() == "0 to add, 8 to change (4 replaced), 0 to destroy"
 
 
 def test_a_helm_value_change_is_shown_once_on_the_values_the_provider_reads(plans):
@@ -158,7 +163,7 @@ def test_a_removed_model_removes_its_release_and_preload_only(plans):
     assert d.added == [] and urns(d.changed) == SHARED_PER_MODEL
     assert [(m.name, m.status) for m in d.models] == [("qwen-coder", "removed")]
     assert not any(c.superseded_by for c in d.removed)
-    assert "13 to destroy" in render_text(d)
+    assert "17 to destroy" in render_text(d)
 
 
 def test_cost_delta_follows_the_models(plans):

@@ -11,7 +11,7 @@ from tests.diff.conftest import NEW_REVISION
 def test_markdown_has_the_summary_models_and_a_details_block_per_component(plans):
     md = render_markdown(diff_plans(plans["base"], plans["swap"], base_label="origin/main"))
     assert md.startswith("<!-- llm-platform-diff:prod -->\n"
-                         "### `prod`: 2 to add, 1 to change (0 replaced), 2 to destroy")
+                         "### `prod`: 6 to add, 1 to change (0 replaced), 6 to destroy")
     assert "models affected: qwen3-8b (changed)" in md
     assert "Compared with `origin/main`" in md
     assert md.count("<details>") == md.count("</details>") == 3

@@ -134,8 +134,42 @@ def test_streamer_mode_gives_each_model_its_own_read_only_identity(plans):
     plan = plans["streamer"]
     associations = of_type(plan, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
     accounts = {a.inputs["serviceAccount"] for a in associations}
-    assert {"qwen-coder", "qwen3-8b", "qwen3-coder-30b", "llama-70b", "weight-preload"} <= accounts
+    assert {"qwen-coder", "qwen3-8b", "qwen3-coder-30b", "llama-70b"} <= accounts
     assert not of_type(plan, "aws:s3/filesFileSystem:FilesFileSystem")
+
+
+def test_each_preload_job_may_write_only_its_own_weight_set(plans):
+    plan = plans["streamer"]
+    jobs = [r for r in plan.resources if r.inputs.get("kind") == "Job"]
+    bucket = plan.platform.weights.bucket_name or f"llm-platform-{plan.stack}-weights"
+    prefix = plan.platform.weights.prefix
+    assert len(jobs) >= 4
+    written = set()
+    for job in jobs:
+        account = job.inputs["spec"]["template"]["spec"]["serviceAccountName"]
+        env = {e["name"]: e["value"] for e in job.inputs["spec"]["template"]["spec"]["containers"][0]["env"]}
+        (association,) = [a for a in of_type(plan, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
+                          if a.inputs["serviceAccount"] == account]
+        (grant,) = [r for r in of_type(plan, "aws:iam/rolePolicy:RolePolicy") if r.parent == association.parent]
+        writes = [st for st in json.loads(grant.inputs["policy"])["Statement"]
+                  if any(a.split(":")[1].startswith(WRITE_PREFIXES) for a in _actions(st))]
+        (write,) = writes
+        own = f"arn:aws:s3:::{bucket}/{prefix}/{env['REPOSITORY']}/{env['REVISION']}/*"
+        assert write["Resource"] == own and env["TARGET"] == f"s3://{bucket}/{prefix}/{env['REPOSITORY']}/{env['REVISION']}"
+        written.add(own)
+    assert len(written) == len(jobs)  # no two Jobs share a write grant
+
+
+def test_with_s3_files_the_preload_jobs_get_no_s3_access(plans):
+    plan = reference_plan("dev")  # s3files, no Hugging Face token
+    jobs = [r for r in plan.resources if r.inputs.get("kind") == "Job"]
+    accounts = {j.inputs["spec"]["template"]["spec"]["serviceAccountName"] for j in jobs}
+    bound = {a.inputs["serviceAccount"] for a in of_type(plan, "aws:eks/podIdentityAssociation:PodIdentityAssociation")}
+    assert jobs and not accounts & bound
+
+
+def _actions(statement: dict) -> list[str]:
+    return statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
 
 
 def test_existing_cluster_mode_skips_network_and_cluster_but_installs_the_rest(tmp_path):

@@ -10,6 +10,7 @@ from infra.plan.mocks import HELM_RELEASE
 from tests.conftest import REFERENCE_STACKS, reference_plan
 
 AUTONAME_SUFFIX = 8  # "-" + 7 hex
+PREFIXED_UNIQUE_SUFFIX = 26  # terraform-plugin-sdk id.PrefixedUniqueId: a timestamp and a counter
 # Name length limits (AWS API references: IAM CreateRole/CreatePolicy, EventBridge PutRule, SQS
 # CreateQueue, EC2 CreateLaunchTemplate/CreateSecurityGroup, EKS CreateCluster, CloudWatch Logs
 # CreateLogGroup, KMS CreateAlias).
@@ -34,8 +35,13 @@ def test_every_aws_name_fits_its_services_limit(stack):
         limit = LIMITS.get(r.type)
         if not r.custom or limit is None:
             continue
-        name = r.inputs.get("name")
-        length = len(name) if isinstance(name, str) else len(r.name) + AUTONAME_SUFFIX
+        name, prefix = r.inputs.get("name"), r.inputs.get("namePrefix")
+        if isinstance(name, str):
+            length = len(name)
+        elif isinstance(prefix, str):  # the provider appends a unique 26-character suffix (id.PrefixedUniqueId)
+            length = len(prefix) + PREFIXED_UNIQUE_SUFFIX
+        else:
+            length = len(r.name) + AUTONAME_SUFFIX
         checked += 1
         if length > limit:
             too_long.append(f"{r.type} {r.name}: {length} > {limit}")

@@ -16,7 +16,7 @@ import pytest
 
 from infra.config import PlatformConfig, ResolvedModel
 from infra.render import model_autoscaling, model_monitoring, model_network, model_workload, serving_namespace
-from infra.render.weight_preload import render_preload_job
+from infra.render.weight_preload import render_preload_job, render_preload_service_account
 from infra.render.weight_store import WeightRef
 from infra.stack_file import REPO_ROOT, load_stack_file, platform_config
 
@@ -121,7 +121,6 @@ def render_everything(v: Variant) -> list[dict]:
     objects = [
         serving_namespace.render_namespace(p),
         serving_namespace.render_default_deny(p),
-        serving_namespace.render_preload_service_account(p),
         serving_namespace.render_preload_network_policy(p),
         serving_namespace.render_tools_config_map(p),
         model_workload.render_service_account(p, m),
@@ -136,8 +135,9 @@ def render_everything(v: Variant) -> list[dict]:
     claim = serving_namespace.render_weights_claim(p)
     if claim is not None:
         objects.append(claim)
-    objects += [render_preload_job(p, STACK, ref, m.weights_gib if i == 0 else 2.0)
-                for i, ref in enumerate(weight_refs(m))]
+    for i, ref in enumerate(weight_refs(m)):
+        objects += [render_preload_service_account(p, ref),
+                    render_preload_job(p, STACK, ref, m.weights_gib if i == 0 else 2.0)]
     return objects
 
 

@@ -12,11 +12,10 @@ from infra.render.serving_namespace import (
     render_default_deny,
     render_namespace,
     render_preload_network_policy,
-    render_preload_service_account,
     render_tools_config_map,
     render_weights_claim,
 )
-from infra.render.weight_preload import render_preload_job
+from infra.render.weight_preload import render_preload_job, render_preload_service_account
 from infra.render.weight_store import WeightRef
 from infra.validation.k8s_schema import validate_object
 
@@ -47,12 +46,15 @@ def test_default_deny_selects_every_pod_and_allows_nothing():
     assert policy["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
 
 
-def test_preload_service_account_has_no_token_and_is_the_jobs():
+def test_each_preload_job_runs_as_its_own_service_account_without_a_token():
     p = variant("s3files").platform
-    sa = render_preload_service_account(p)
+    ref = WeightRef(QWEN_REPO, QWEN_REV)
+    sa = render_preload_service_account(p, ref)
     assert sa["automountServiceAccountToken"] is False
-    job = render_preload_job(p, STACK, WeightRef(QWEN_REPO, QWEN_REV), 7.0)
-    assert job["spec"]["template"]["spec"]["serviceAccountName"] == sa["metadata"]["name"] == "weight-preload"
+    job = render_preload_job(p, STACK, ref, 7.0)
+    assert job["spec"]["template"]["spec"]["serviceAccountName"] == sa["metadata"]["name"] == ref.job_name
+    other = render_preload_service_account(p, WeightRef(QWEN_REPO, "0" * 40))
+    assert other["metadata"]["name"] != sa["metadata"]["name"]  # one identity per weight set
 
 
 def test_preload_network_policy_selects_the_job_pods_and_allows_only_egress():

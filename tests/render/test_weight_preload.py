@@ -144,7 +144,7 @@ def test_runs_on_cpu_nodes():
 
 def test_restricted_and_without_a_kubernetes_token():
     spec = pod(job())
-    assert spec["serviceAccountName"] == "weight-preload"
+    assert spec["serviceAccountName"] == job()["metadata"]["name"]  # its own identity (one per weight set)
     assert spec["automountServiceAccountToken"] is False
     assert spec["securityContext"]["runAsNonRoot"] is True
     sc = container(job())["securityContext"]

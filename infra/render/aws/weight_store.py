@@ -183,25 +183,30 @@ def file_client_policy(bucket_arn: str, prefix: str, kms_key_arn: str | None = N
     return json.dumps({"Version": VERSION, "Statement": statements})
 
 
-def preload_policy(bucket_arn: str, prefix: str, kms_key_arn: str | None = None,
-                   hf_token_secret: str | None = None) -> str:
-    """Read-write under `<prefix>/` (download, upload, replace the marker), plus the Hugging Face
-    token secret when one is configured (`hf_token_secret`: see `hf_token_secret_resource`)."""
-    statements = [
-        {
-            "Sid": "ReadWriteWeights",
-            "Effect": "Allow",
-            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload",
-                       "s3:ListMultipartUploadParts"],
-            "Resource": f"{bucket_arn}/{prefix}/*",
-        },
-        # Unconditioned list on this bucket only: S3 answers a missing key with 404 (not 403) only
-        # to callers allowed to list it, and a GetObject request carries no s3:prefix to match a
-        # prefix condition. The preload checks for its marker before the first download.
-        {"Sid": "ListWeightBucket", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket_arn},
-    ]
-    if kms_key_arn:
-        statements.append(_kms_via_s3(kms_key_arn, ["kms:Decrypt", "kms:GenerateDataKey"]))
+def preload_policy(bucket_arn: str, weights_prefix: str | None, kms_key_arn: str | None = None,
+                   hf_token_secret: str | None = None) -> str | None:
+    """One preload Job's permissions: read-write under its own weight set's keys
+    (`<prefix>/<repository>/<revision>/`, `weights_prefix`) when it uploads to S3 (the streamer
+    loader; with S3 Files it writes through the mount and gets no S3 access at all), and the Hugging
+    Face token secret when one is configured (`hf_token_secret`: see `hf_token_secret_resource`).
+    None when it needs nothing (S3 Files without a token): then it gets no role."""
+    statements = []
+    if weights_prefix is not None:
+        statements += [
+            {
+                "Sid": "ReadWriteThisWeightSet",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload",
+                           "s3:ListMultipartUploadParts"],
+                "Resource": f"{bucket_arn}/{weights_prefix}/*",
+            },
+            # Unconditioned list on this bucket only: S3 answers a missing key with 404 (not 403) only
+            # to callers allowed to list it, and a GetObject request carries no s3:prefix to match a
+            # prefix condition. The preload checks for its marker before the first download.
+            {"Sid": "ListWeightBucket", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket_arn},
+        ]
+        if kms_key_arn:
+            statements.append(_kms_via_s3(kms_key_arn, ["kms:Decrypt", "kms:GenerateDataKey"]))
     if hf_token_secret:
         statements.append({
             "Sid": "ReadHuggingFaceToken",
@@ -209,7 +214,7 @@ def preload_policy(bucket_arn: str, prefix: str, kms_key_arn: str | None = None,
             "Action": "secretsmanager:GetSecretValue",
             "Resource": hf_token_secret,
         })
-    return json.dumps({"Version": VERSION, "Statement": statements})
+    return json.dumps({"Version": VERSION, "Statement": statements}) if statements else None
 
 
 # ---- S3 Files --------------------------------------------------------------------------------

@@ -127,18 +127,22 @@ def test_serving_policy_is_read_only_on_exactly_its_prefixes():
     ]
 
 
+QWEN_SET = "Qwen/Qwen2.5-Coder-7B-Instruct/c03e6d358207e414f1eca0bb1891e29f1db0e242"
+
+
 def test_serving_policy_without_a_key_has_no_kms_statement():
     assert [s["Sid"] for s in statements(ws.serving_policy(BUCKET, [QWEN]))] == ["ReadWeights", "ListWeights"]
 
 
-def test_preload_policy_reads_and_writes_the_prefix_and_reads_the_token():
-    assert statements(ws.preload_policy(BUCKET, "models", kms_key_arn=KEY, hf_token_secret=f"{SECRET}-??????")) == [
+def test_preload_policy_reads_and_writes_its_weight_set_and_reads_the_token():
+    assert statements(ws.preload_policy(BUCKET, f"models/{QWEN_SET}", kms_key_arn=KEY,
+                                        hf_token_secret=f"{SECRET}-??????")) == [
         {
-            "Sid": "ReadWriteWeights",
+            "Sid": "ReadWriteThisWeightSet",
             "Effect": "Allow",
             "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload",
                        "s3:ListMultipartUploadParts"],
-            "Resource": f"{BUCKET}/models/*",
+            "Resource": f"{BUCKET}/models/{QWEN_SET}/*",
         },
         # unconditioned, so a missing marker is a 404 and not a 403 (see preload_policy)
         {"Sid": "ListWeightBucket", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": BUCKET},
@@ -161,6 +165,12 @@ def test_preload_policy_reads_and_writes_the_prefix_and_reads_the_token():
 def test_preload_policy_without_a_token_secret_has_no_secrets_manager_access():
     actions = [a for s in statements(ws.preload_policy(BUCKET, "models")) for a in as_list(s["Action"])]
     assert not any(a.startswith("secretsmanager:") for a in actions)
+
+
+def test_a_preload_writing_through_s3_files_gets_no_s3_access():
+    only_token = statements(ws.preload_policy(BUCKET, None, kms_key_arn=KEY, hf_token_secret=f"{SECRET}-??????"))
+    assert [s["Sid"] for s in only_token] == ["ReadHuggingFaceToken"]
+    assert ws.preload_policy(BUCKET, None, kms_key_arn=KEY) is None  # nothing at all: no role
 
 
 # --------------------------------------------------------------------------------------
