@@ -66,7 +66,8 @@ def install_platform_services(
                                                                    global_rate_limit=global_rate_limit), opts)
     ai_gateway = AiGateway("ai-gateway", AiGatewayArgs(platform, k8s_provider, (*base, envoy_gateway.release),
                                                        request_header_attributes=request_header_attributes), opts)
-    metrics = VictoriaMetricsStack("metrics", VictoriaMetricsStackArgs(platform, k8s_provider, base), opts)
+    metrics = VictoriaMetricsStack("metrics", VictoriaMetricsStackArgs(platform, k8s_provider, base,
+                                                                       cluster_name=cluster_name), opts)
     logs = VictoriaLogs("logs", VictoriaLogsArgs(platform, k8s_provider, (*base, metrics.release)), opts)
     external_secrets = ExternalSecrets("external-secrets", ExternalSecretsArgs(
         platform=platform, k8s_provider=k8s_provider, cluster_name=cluster_name, region=region,

@@ -3,9 +3,11 @@ the pinned release. `metrics_url` is VMSingle's endpoint; it must equal `observa
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
@@ -13,6 +15,8 @@ from infra.catalog import component_types
 from infra.catalog.platform_versions import VICTORIA_METRICS_K8S_STACK_CHART
 from infra.config import PlatformConfig
 from infra.render import platform_flows
+from infra.render.aws.iam import pod_identity_role_trust
+from infra.render.observability.receivers import sns_publish_policy, sns_topic_arns
 from infra.render.services import victoria_metrics as render
 
 from ..helm_release import helm_release
@@ -25,13 +29,15 @@ TIMEOUT_SECONDS = 900  # the operator, then VMSingle's volume, VMAgent, VMAlert,
 class VictoriaMetricsStackArgs:
     platform: PlatformConfig
     k8s_provider: k8s.Provider
-    depends_on: tuple[pulumi.Resource, ...] = ()
+    depends_on: tuple[pulumi.Resource, ...] = ()  # e.g. the cluster's Pod Identity agent add-on
+    cluster_name: pulumi.Input[str] | None = None  # for SNS receivers: Alertmanager's Pod Identity
 
 
 class VictoriaMetricsStack(pulumi.ComponentResource):
     namespace: pulumi.CustomResource
     network_policies: tuple[pulumi.CustomResource, ...]
     grafana_admin: k8s.core.v1.Secret
+    alertmanager_identity: aws.eks.PodIdentityAssociation | None  # only with SNS receivers
     release: k8s.helm.v3.Release
     metrics_url: str
 
@@ -57,11 +63,37 @@ class VictoriaMetricsStack(pulumi.ComponentResource):
                          render.GRAFANA_ADMIN_PASSWORD_KEY: password.result},
             opts=inside)
 
+        self.alertmanager_identity = self._sns_identity(name, args)
         self.release = helm_release(f"{name}-release", render.RELEASE_NAME, VICTORIA_METRICS_K8S_STACK_CHART,
                                     render.namespace_name(platform), render.chart_values(platform),
                                     on_cluster(self, args.k8s_provider,
                                                [*args.depends_on, self.namespace, self.grafana_admin,
-                                                *self.network_policies]),
+                                                *self.network_policies,
+                                                *([self.alertmanager_identity] if self.alertmanager_identity
+                                                  else [])]),
                                     timeout=TIMEOUT_SECONDS)
         self.register_outputs({"namespace": render.namespace_name(platform), "metrics_url": self.metrics_url,
                                "grafana_service": render.GRAFANA_SERVICE, "release": self.release.name})
+
+    def _sns_identity(self, name: str, args: VictoriaMetricsStackArgs) -> aws.eks.PodIdentityAssociation | None:
+        """With SNS receivers: a role that may publish to exactly those topics, bound to the
+        VMAlertmanager's service account before Alertmanager starts."""
+        topics = sns_topic_arns(args.platform)
+        if not topics:
+            return None
+        if args.cluster_name is None:
+            raise ValueError("SNS receivers need cluster_name (Alertmanager's Pod Identity association)")
+        namespace_name = render.namespace_name(args.platform)
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-alertmanager-role",
+            assume_role_policy=pulumi.Output.from_input(args.cluster_name).apply(
+                lambda cluster: json.dumps(pod_identity_role_trust(cluster, namespace_name,
+                                                                   render.ALERTMANAGER_SERVICE_ACCOUNT))),
+            description="Alertmanager: publish alerts to the stack's SNS topics", opts=child)
+        grant = aws.iam.RolePolicy(f"{name}-alertmanager-sns", role=role.id,
+                                   policy=json.dumps(sns_publish_policy(topics)), opts=child)
+        return aws.eks.PodIdentityAssociation(
+            f"{name}-alertmanager-pod-identity", cluster_name=args.cluster_name, namespace=namespace_name,
+            service_account=render.ALERTMANAGER_SERVICE_ACCOUNT, role_arn=role.arn,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.depends_on, grant]))

@@ -43,12 +43,25 @@ class PlatformAlerts(StackModel):
     gpu_temperature_celsius: int = Field(default=85, ge=60, le=100, description="GPU core temperature, for 10 minutes")
 
 
+# An SNS topic (standard, not FIFO: Alertmanager sends no message group ID).
+_SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:(?P<region>[a-z]{2}(-[a-z]+)+-\d{1,2}):\d{12}:[A-Za-z0-9_-]{1,256}$")
+
+
+def sns_topic_region(arn: str) -> str:
+    match = _SNS_TOPIC_ARN.match(arn)
+    assert match, arn
+    return match["region"]
+
+
 class ReceiverConfig(StackModel):
     name: str = Field(description="the receiver's name in Alertmanager (a DNS label)")
-    type: Literal["slack", "pagerduty", "webhook"]
-    credentials_secret: SecretsManagerSecret = Field(
+    type: Literal["slack", "pagerduty", "webhook", "sns"]
+    credentials_secret: SecretsManagerSecret | None = Field(
+        default=None,
         description="Secrets Manager secret (name or ARN): the Slack webhook URL, the PagerDuty routing key or the "
-                    "webhook URL")
+                    "webhook URL (not for sns)")
+    topic_arn: str | None = Field(default=None, description="sns only: the topic Alertmanager publishes to, with "
+                                                            "its own AWS identity (EKS Pod Identity)")
     channel: str | None = Field(default=None, description="Slack only: the channel, e.g. #llm-alerts (default: "
                                                           "the webhook's own)")
     severities: list[Literal["critical", "warning"]] = Field(default_factory=lambda: ["critical", "warning"],
@@ -64,10 +77,31 @@ class ReceiverConfig(StackModel):
             raise ValueError("'blackhole' is the receiver of unrouted alerts; allowed: another name")
         return value
 
+    @field_validator("topic_arn")
+    @classmethod
+    def _topic(cls, value: str | None) -> str | None:
+        if value is not None and not _SNS_TOPIC_ARN.match(value):
+            fifo = " (a FIFO topic: Alertmanager sends no message group ID)" if value.endswith(".fifo") else ""
+            raise ValueError(f"{value!r} is not a standard SNS topic ARN{fifo}; allowed: "
+                             "arn:aws:sns:<region>:<account>:<topic>")
+        return value
+
     @model_validator(mode="after")
-    def _channel_is_slacks(self) -> "ReceiverConfig":
+    def _settings_of_its_type(self) -> "ReceiverConfig":
         if self.channel is not None and self.type != "slack":
             raise ValueError(f"channel is a Slack setting; a {self.type} receiver has none")
+        if self.type == "sns":
+            if self.topic_arn is None:
+                raise ValueError("an sns receiver needs topicArn (the SNS topic to publish to)")
+            if self.credentials_secret is not None:
+                raise ValueError("an sns receiver publishes with Alertmanager's own AWS identity (EKS Pod Identity), "
+                                 "not a stored credential; allowed: remove credentialsSecret")
+        else:
+            if self.credentials_secret is None:
+                raise ValueError(f"a {self.type} receiver needs credentialsSecret (the Secrets Manager secret with "
+                                 f"its {'webhook URL' if self.type != 'pagerduty' else 'routing key'})")
+            if self.topic_arn is not None:
+                raise ValueError(f"topicArn is an sns setting; a {self.type} receiver has none")
         return self
 
 

@@ -14,7 +14,7 @@ serving namespace's is in serving_namespace.py and model_network.py), so it can 
 | monitoring | vmsingle | vmagent, vmalert, Grafana, KEDA (8428) | - |
 | monitoring | vmagent | - | DNS, API, every scrape target's port, node exporters and kubelets |
 | monitoring | vmalert | vmagent (8080) | DNS, API, vmsingle, vmalertmanager |
-| monitoring | vmalertmanager | vmalert, vmagent, Grafana (9093), its peers (9094) | DNS, API, peers, receivers (HTTPS) |
+| monitoring | vmalertmanager | vmalert, vmagent, Grafana (9093), its peers (9094) | DNS, API, peers, receivers (HTTPS), Pod Identity agent (SNS) |
 | monitoring | Grafana | vmagent (3000) | DNS, API (its sidecars), vmsingle, VictoriaLogs, vmalertmanager, plugins (HTTPS) |
 | monitoring | kube-state-metrics | vmagent (8080) | DNS, API |
 | logging | VictoriaLogs | Vector, Grafana, vmagent (9428) | - |
@@ -43,6 +43,7 @@ from ..config import PlatformConfig
 from ..config.observability import is_platform_metrics_url
 from . import platform_pods as pods
 from .gateway.routing import uses_global_rate_limit
+from .observability.receivers import sns_topic_arns
 from .network_policy import (
     PRIVATE_RANGES,
     default_deny,
@@ -162,7 +163,8 @@ def monitoring_policies(platform: PlatformConfig) -> list[dict]:
         _policy(ns, "vmalertmanager", pods.VMALERTMANAGER,
                 [_allow([_in(pods.VMALERT), _in(pods.VMAGENT), _in(pods.GRAFANA)], pods.VMALERTMANAGER_PORT),
                  _gossip("from", pods.VMALERTMANAGER)],
-                [*_BASICS, _gossip("to", pods.VMALERTMANAGER), https_egress_outside_cluster()]),
+                [*_BASICS, _gossip("to", pods.VMALERTMANAGER), https_egress_outside_cluster(),
+                 *([pod_identity_egress()] if sns_topic_arns(platform) else [])]),  # SNS receivers sign
         # Grafana's sidecars read dashboards and datasources from the API; it installs its plugins at start.
         _policy(ns, "grafana", pods.GRAFANA, [_allow([_in(pods.VMAGENT)], pods.GRAFANA_PORT)],
                 [*_BASICS, _to(vmsingle, pods.VMSINGLE_PORT), _to([logs], pods.VICTORIA_LOGS_PORT),

@@ -109,3 +109,13 @@ def test_no_helm_test_pod_and_the_operator_and_log_store_run_with_the_default_se
                              (logs, "StatefulSet", "victoria-logs"), (logs, "DaemonSet", "vl-vector")):
         (obj,) = [o for o in objs if o["kind"] == kind and o["metadata"]["name"] == name]
         assert obj["spec"]["template"]["spec"]["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, name
+
+
+def test_the_alertmanager_runs_as_the_account_an_sns_receivers_identity_binds():
+    """The operator names the VMAlertmanager's account vmalertmanager-<name> unless the spec names one."""
+    from infra.render.services.victoria_metrics import ALERTMANAGER_SERVICE_ACCOUNT
+
+    for stack in REFERENCE_STACKS:
+        (alertmanager,) = [o for o in rendered(stack)["metrics-release"] if o["kind"] == "VMAlertmanager"]
+        assert "serviceAccountName" not in alertmanager["spec"]
+        assert f"vmalertmanager-{alertmanager['metadata']['name']}" == ALERTMANAGER_SERVICE_ACCOUNT

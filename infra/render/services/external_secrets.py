@@ -17,6 +17,7 @@ from ...config.services import EXTERNAL_SECRETS_NAMESPACE
 from ..priority import SERVICES_PRIORITY_CLASS
 from ..aws.iam import POLICY_VERSION, pod_identity_role_trust
 from ..labels import metadata
+from ..observability.receivers import receiver_secret_names
 from .common import MANAGED_LABELS, RESTRICTED_CONTAINER_SECURITY_CONTEXT, SYSTEM_NODE_SELECTOR, namespace, resources
 
 NAMESPACE = EXTERNAL_SECRETS_NAMESPACE
@@ -74,9 +75,9 @@ def chart_values(platform: PlatformConfig) -> dict:
 
 def secret_namespaces(platform: PlatformConfig) -> list[str]:
     """The namespaces whose ExternalSecrets the platform renders: the gateway's (tenant keys, provider
-    credentials), and the observability one when alerts have receivers."""
+    credentials), and the observability one when a receiver has a secret (SNS receivers have none)."""
     found = [platform.gateway.namespace]
-    if platform.observability.receivers:
+    if receiver_secret_names(platform):
         found.append(platform.observability.namespace)
     return found
 

@@ -30,6 +30,9 @@ from .victoria_logs import read_url as logs_read_url
 
 RELEASE_NAME = "vm"
 FULLNAME = VM_FULLNAME  # fullnameOverride: the name of every custom resource the chart creates
+# The VictoriaMetrics operator's service account for the VMAlertmanager (PrefixedName): what an SNS
+# receiver's Pod Identity association binds.
+ALERTMANAGER_SERVICE_ACCOUNT = f"vmalertmanager-{FULLNAME}"
 GRAFANA_ADMIN_SECRET = "grafana-admin"
 GRAFANA_ADMIN_USER_KEY = "admin-user"  # grafana chart admin.userKey default
 GRAFANA_ADMIN_PASSWORD_KEY = "admin-password"  # grafana chart admin.passwordKey default

@@ -11,6 +11,8 @@ from infra.render.observability.receivers import (
     alertmanager_secrets,
     receiver_secret_names,
     render_receivers_external_secret,
+    sns_publish_policy,
+    sns_topic_arns,
 )
 from infra.render.services import external_secrets, victoria_metrics
 from infra.validation.k8s_schema import validate_object
@@ -19,6 +21,8 @@ from tests.conftest import reference_config
 PAGER = {"name": "oncall", "type": "pagerduty", "credentialsSecret": "alerts/pagerduty", "severities": ["critical"]}
 SLACK = {"name": "team", "type": "slack", "credentialsSecret": "alerts/slack", "channel": "#llm"}
 HOOK = {"name": "hook", "type": "webhook", "credentialsSecret": "alerts/hook"}
+TOPIC = "arn:aws:sns:eu-west-1:123456789012:llm-alerts"
+SNS = {"name": "pager-topic", "type": "sns", "topicArn": TOPIC, "severities": ["critical"]}
 
 
 def with_receivers(*receivers):
@@ -70,7 +74,13 @@ def test_the_secrets_are_synced_into_the_observability_namespace_only_from_there
     ([{**PAGER, "channel": "#x"}], "channel is a Slack setting"),
     ([{**HOOK, "name": "blackhole"}], "'blackhole' is the receiver of unrouted alerts"),
     ([{**HOOK, "name": "Hook"}], "is not a receiver name"),
-    ([{**HOOK, "type": "sns"}], "observability.receivers[0].type"),
+    ([{**HOOK, "type": "email"}], "observability.receivers[0].type"),
+    ([{**HOOK, "type": "sns"}], "an sns receiver needs topicArn"),
+    ([{**SNS, "credentialsSecret": "alerts/sns"}], "not a stored credential; allowed: remove credentialsSecret"),
+    ([{"name": "team", "type": "slack"}], "a slack receiver needs credentialsSecret"),
+    ([{**HOOK, "topicArn": TOPIC}], "topicArn is an sns setting"),
+    ([{**SNS, "topicArn": TOPIC + ".fifo"}], "(a FIFO topic: Alertmanager sends no message group ID)"),
+    ([{**SNS, "topicArn": "arn:aws:sqs:us-east-1:123456789012:alerts"}], "is not a standard SNS topic ARN"),
     ([{**HOOK, "credentialsSecret": "arn:aws:iam::123456789012:role/x"}], "credentialsSecret"),
 ])
 def test_bad_receivers_are_one_line_each(receivers, says):
@@ -90,3 +100,27 @@ def test_the_prod_plan_lets_external_secrets_read_the_receivers_secrets_and_sync
         assert f"secret:{name}-??????" in policy
     receivers = by_name["observability-receivers"]
     assert by_name["external-secrets-cluster-secret-store"].urn in receivers.dependencies
+
+
+def test_an_sns_receiver_signs_with_the_topics_region_and_needs_no_secret():
+    platform = with_receivers(SNS)
+    config = alertmanager_config(platform)
+    assert config["receivers"][1:] == [{"name": "pager-topic", "sns_configs": [
+        {"topic_arn": TOPIC, "sigv4": {"region": "eu-west-1"}, "send_resolved": True}]}]
+    assert alertmanager_secrets(platform) == [] and render_receivers_external_secret(platform) is None
+    assert receiver_secret_names(platform) == [] and sns_topic_arns(platform) == [TOPIC]
+    assert external_secrets.secret_namespaces(platform) == ["envoy-gateway-system"]  # nothing to sync there
+    assert sns_publish_policy([TOPIC]) == {"Version": "2012-10-17", "Statement": [
+        {"Sid": "PublishAlerts", "Effect": "Allow", "Action": "sns:Publish", "Resource": [TOPIC]}]}
+
+
+def test_alertmanager_reaches_the_pod_identity_agent_only_with_sns_receivers():
+    from infra.render import platform_flows
+    from infra.render.network_policy import pod_identity_egress
+
+    def egress(platform):
+        (policy,) = [p for p in platform_flows.monitoring_policies(platform) if p["metadata"]["name"] == "vmalertmanager"]
+        return policy["spec"]["egress"]
+
+    assert pod_identity_egress() in egress(with_receivers(SNS, SLACK))
+    assert pod_identity_egress() not in egress(with_receivers(SLACK))
