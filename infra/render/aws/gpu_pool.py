@@ -187,6 +187,10 @@ def device_plugin_pools(pools: Mapping[str, GpuPoolConfig]) -> list[str]:
     return sorted(name for name, pool in pools.items() if pool.ami_family == "al2023")
 
 
+# The device plugin's container: a few tens of MiB in use; no CPU limit (no throttling).
+DEVICE_PLUGIN_RESOURCES = {"requests": {"cpu": "20m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}}
+
+
 def device_plugin_values(pools: Mapping[str, GpuPoolConfig]) -> dict | None:
     """Values of the nvidia-device-plugin chart, or None when no pool needs it. The chart's default
     affinity waits for node-feature-discovery labels; ours selects the AL2023 pools' nodes directly."""
@@ -198,6 +202,7 @@ def device_plugin_values(pools: Mapping[str, GpuPoolConfig]) -> dict | None:
         "gfd": {"enabled": False},  # no GPU feature discovery, hence no node-feature-discovery subchart
         "affinity": _pool_affinity(names),
         "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}, dict(GPU_TOLERATION)],
+        "resources": dict(DEVICE_PLUGIN_RESOURCES),  # both DaemonSets (plugin, MPS control daemon)
     }
 
 

@@ -18,7 +18,14 @@ from ..priority import SERVICES_PRIORITY_CLASS
 from ..aws.iam import POLICY_VERSION, pod_identity_role_trust
 from ..labels import metadata
 from ..observability.receivers import receiver_secret_names
-from .common import MANAGED_LABELS, RESTRICTED_CONTAINER_SECURITY_CONTEXT, SYSTEM_NODE_SELECTOR, namespace, resources
+from .common import (
+    MANAGED_LABELS,
+    RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+    RESTRICTED_POD_SECURITY_CONTEXT,
+    SYSTEM_NODE_SELECTOR,
+    namespace,
+    resources,
+)
 
 NAMESPACE = EXTERNAL_SECRETS_NAMESPACE
 RELEASE_NAME = "external-secrets"
@@ -38,6 +45,11 @@ def _container_security_context() -> dict:
     return {"enabled": True, **RESTRICTED_CONTAINER_SECURITY_CONTEXT, "runAsUser": _UID}
 
 
+def _pod_security_context() -> dict:
+    """Pod level too (the chart renders none unless a field is set): what the containers already enforce."""
+    return {"enabled": True, **RESTRICTED_POD_SECURITY_CONTEXT}
+
+
 def _budget(replicas: int) -> dict:
     """A budget only where a second replica exists (minAvailable 1 on one replica blocks every drain);
     the chart reads minAvailable only when the budget is enabled."""
@@ -52,6 +64,7 @@ def chart_values(platform: PlatformConfig) -> dict:
         "leaderElect": eso.controller.replicas > 1,  # more than one controller must elect a leader
         "resources": resources(eso.controller.resources),
         "securityContext": _container_security_context(),
+        "podSecurityContext": _pod_security_context(),
         "podDisruptionBudget": _budget(eso.controller.replicas),
         "priorityClassName": SERVICES_PRIORITY_CLASS,
         "serviceAccount": {"create": True, "name": SERVICE_ACCOUNT},
@@ -60,6 +73,7 @@ def chart_values(platform: PlatformConfig) -> dict:
             "replicaCount": eso.webhook.replicas,
             "resources": resources(eso.webhook.resources),
             "securityContext": _container_security_context(),
+            "podSecurityContext": _pod_security_context(),
             "podDisruptionBudget": _budget(eso.webhook.replicas),
             "priorityClassName": SERVICES_PRIORITY_CLASS,
         },
@@ -67,6 +81,7 @@ def chart_values(platform: PlatformConfig) -> dict:
             "replicaCount": eso.cert_controller.replicas,
             "resources": resources(eso.cert_controller.resources),
             "securityContext": _container_security_context(),
+            "podSecurityContext": _pod_security_context(),
             "podDisruptionBudget": _budget(eso.cert_controller.replicas),
             "priorityClassName": SERVICES_PRIORITY_CLASS,
         },
