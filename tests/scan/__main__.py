@@ -9,7 +9,6 @@ import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 from tests.conftest import REFERENCE_STACKS, ROOT
 from tests.scan.export import write_objects
