@@ -2,9 +2,10 @@
 store once, write an integrity manifest, then a completion marker that model pods wait for.
 
 The Job is named after the weights, so a new revision is a new Job (Job specs are immutable) and
-models sharing weights share the Job. It has no TTL: a Job deleted by the TTL controller would be
-re-created on the next `pulumi up`. Re-running it is cheap anyway: the script exits at once when
-the marker and manifest are already there.
+models sharing weights share the Job. A finished Job is deleted after a week (`ttlSecondsAfterFinished`):
+its logs, and the LLMWeightPreloadFailed alert of a failed one, last that long. Pulumi still records
+it, so a plain `pulumi up` leaves it gone; `pulumi up --refresh` re-creates it, and it exits at once
+(the marker and manifest are there) without touching the models that use the weights.
 
 Each Job runs as a service account of its own (named like the Job), which EKS Pod Identity binds to a
 role of its own: with the streamer loader it may write only its weight set's keys, so a compromised
@@ -42,6 +43,7 @@ PRELOAD_PACKAGES = (
 SCRATCH = "/scratch"
 PRELOAD_CONTAINER = "preload"
 PERMANENT_EXIT_CODES = (EXIT_CONFIG, EXIT_PERMANENT)  # the script's: no retry can fix these
+FINISHED_JOB_TTL_SECONDS = 7 * 24 * 3600  # a week to read a failed Job's logs before it is cleaned up
 
 
 def service_account_name(ref: WeightRef) -> str:
@@ -101,6 +103,7 @@ def render_preload_job(platform: PlatformConfig, stack: str, ref: WeightRef, wei
         "spec": {
             "backoffLimit": 4,
             "parallelism": 1,  # one writer per weight set
+            "ttlSecondsAfterFinished": FINISHED_JOB_TTL_SECONDS,
             "activeDeadlineSeconds": preload_deadline_seconds(weights_gib),
             "podFailurePolicy": {"rules": [
                 {"action": "FailJob", "onExitCodes": {"containerName": PRELOAD_CONTAINER, "operator": "In",

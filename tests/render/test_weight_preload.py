@@ -106,9 +106,9 @@ def test_weights_annotation_names_repository_at_revision():
 
 
 @pytest.mark.parametrize("name", ["s3files", "streamer"])
-def test_job_runs_once_and_stays(name: str):
+def test_job_runs_once_and_is_cleaned_up_a_week_after_it_finished(name: str):
     spec = job(name)["spec"]
-    assert "ttlSecondsAfterFinished" not in spec
+    assert spec["ttlSecondsAfterFinished"] == 7 * 24 * 3600  # time to read a failed Job's logs
     assert spec["parallelism"] == 1
     assert spec.get("completions", 1) == 1
     assert spec["backoffLimit"] >= 1
