@@ -1,5 +1,6 @@
-"""Availability zones per region: the ones the offline plan's mocks answer with, and how many of them
-can hold an EKS cluster, so a stack asking for more zones than its region has is refused at config time.
+"""Facts per AWS region: its availability zones (the ones the offline plan's mocks answer with, and how
+many of them can hold an EKS cluster, so a stack asking for more zones than its region has is refused at
+config time) and its ARN partition.
 
 Zone names and ids from AWS's "Regions and Zones" pages (ids are what stays the same across accounts;
 which name maps to which id varies by account). A region not listed is answered with three zones a-c
@@ -34,3 +35,12 @@ def eks_zones(region: str) -> list[str] | None:
     if region not in ZONES:
         return None
     return [name for name, zone_id in ZONES[region] if zone_id not in EKS_UNSUPPORTED_ZONE_IDS]
+
+
+def partition(region: str) -> str:
+    """The ARN partition of a region (China and GovCloud differ)."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"

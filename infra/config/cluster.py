@@ -81,6 +81,9 @@ CidrAllowList = Annotated[list[Cidr], AfterValidator(_not_the_whole_internet)]
 
 _INSTANCE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+# What an EKS access entry can name (CreateAccessEntry principalArn): an IAM role or an IAM user, with
+# an optional path; never an STS session or the root user.
+_ACCESS_ENTRY_PRINCIPAL = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)/([\w+=,.@-]+/)*[\w+=,.@-]{1,128}$")
 
 
 class SystemNodesConfig(StackModel):
@@ -125,6 +128,7 @@ class ClusterConfig(StackModel):
     private_access_cidrs: CidrAllowList = Field(
         default_factory=list, description="networks inside or peered with the VPC (a self-hosted CI runner, a VPN) "
                                           "that may reach the private API endpoint on 443")
+    # IAM roles or users given cluster-admin access entries (the key keeps its name; users are accepted too)
     admin_role_arns: list[str] = Field(default_factory=list)
     deployer_access: bool = Field(
         default=True, description="give the identity running `pulumi up` (the role behind its session) "
@@ -171,8 +175,12 @@ class ClusterConfig(StackModel):
     @classmethod
     def _arns(cls, value: list[str]) -> list[str]:
         for arn in value:
-            if not arn.startswith("arn:aws") or ":iam::" not in arn or ":role/" not in arn:
-                raise ValueError(f"{arn!r} is not an IAM role ARN; allowed: arn:aws:iam::<account>:role/<name>")
+            if not _ACCESS_ENTRY_PRINCIPAL.match(arn):
+                session = " (an assumed-role session: name its role instead)" if ":assumed-role/" in arn else ""
+                raise ValueError(f"{arn!r} is not an IAM role or user ARN{session}; allowed: "
+                                 "arn:aws:iam::<account>:role/<name> or arn:aws:iam::<account>:user/<name>")
+        if len(set(value)) != len(value):
+            raise ValueError("an ARN is listed twice; allowed: each principal once (one access entry each)")
         return value
 
 

@@ -12,7 +12,7 @@ from functools import cached_property
 
 from pydantic import Field
 
-from ..catalog.aws_zones import eks_zones
+from ..catalog.aws_zones import eks_zones, partition
 from ..catalog.eks_addons import ADDONS, EKS_ADDON_VERSIONS
 from ..catalog.gpus import GIB, InstanceType
 from ..catalog.platform_versions import ami_alias, check_karpenter_supports
@@ -201,7 +201,14 @@ class PlatformConfig(StackModel):
         return found
 
     def region_issues(self, region: str) -> list[Issue]:
-        """What the stack asks of its region (`aws:region`): a created VPC's zones must exist there."""
+        """What the stack asks of its region (`aws:region`): admins of its partition, and a created VPC's
+        zones must exist there."""
+        found = [Issue(("cluster", "adminRoleArns"), f"{arn!r} is in partition {arn.split(':')[1]}, but {region} is "
+                       f"in {partition(region)}; allowed: a principal of partition {partition(region)}")
+                 for arn in self.cluster.admin_role_arns if arn.split(":")[1] != partition(region)]
+        return found + self._zone_issues(region)
+
+    def _zone_issues(self, region: str) -> list[Issue]:
         if self.cluster.existing or self.network.existing_vpc_id:
             return []
         zones = eks_zones(region)

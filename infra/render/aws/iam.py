@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from ...catalog.aws_zones import partition
+
+__all__ = ["POLICY_VERSION", "managed_policy_arn", "partition", "pod_identity_role_trust", "pod_identity_trust_policy",
+           "trust_policy"]
+
 POLICY_VERSION = "2012-10-17"
 
 
@@ -27,15 +32,6 @@ def pod_identity_role_trust(cluster_name: str, namespace: str, service_account: 
         "aws:RequestTag/kubernetes-service-account": service_account,
     }}
     return trust
-
-
-def partition(region: str) -> str:
-    """The ARN partition of a region (China and GovCloud differ)."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 def managed_policy_arn(name: str, partition: str = "aws") -> str:
