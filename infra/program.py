@@ -29,6 +29,7 @@ from components.weight_preload import WeightPreload, WeightPreloadArgs
 
 from .config import ConfigError, PlatformConfig
 from .kubeconfig import eks_kubeconfig
+from .render.access import access_commands
 from .render.aws.cluster import enforces_network_policy
 from .render.gateway import REQUEST_HEADER_ATTRIBUTES, gateway_secret_names, secret_resource_arns, uses_global_rate_limit
 from .render.model_workload import WAIT_SCRIPT, digest, weight_refs
@@ -238,4 +239,5 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
     pulumi.export("namespace", serving.namespace)
     pulumi.export("modelEndpoints", endpoints)
     pulumi.export("gatewayEndpoint", gateway.endpoint)
+    pulumi.export("accessCommands", access_commands(platform, region))
     return endpoints

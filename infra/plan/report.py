@@ -14,6 +14,7 @@ from ..render.services.semantic_router_config import classifier_paths
 from ..render.weight_store import bucket_name
 from ..sizing import gib
 from .availability import availability_lines
+from .secrets import secret_lines
 from .mocks import Registration
 from .runner import Plan
 
@@ -252,6 +253,8 @@ def render_text(plan: Plan, validation: list[str], manifests_dir: str | None, co
         *fit_lines(plan),
         "",
         *availability_lines(plan.platform, uses_global_rate_limit(plan.platform)),
+        "",
+        *secret_lines(plan.platform, plan.stack_file.values.get("aws:region", "us-east-1")),
         "",
         *cost_lines(estimate(plan.platform, plan.stack)),
         "",

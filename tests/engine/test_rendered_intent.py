@@ -119,3 +119,21 @@ def test_the_alertmanager_runs_as_the_account_an_sns_receivers_identity_binds():
         (alertmanager,) = [o for o in rendered(stack)["metrics-release"] if o["kind"] == "VMAlertmanager"]
         assert "serviceAccountName" not in alertmanager["spec"]
         assert f"vmalertmanager-{alertmanager['metadata']['name']}" == ALERTMANAGER_SERVICE_ACCOUNT
+
+
+def test_the_access_commands_name_what_is_really_there():
+    from infra.render.access import GRAFANA_SERVICE_PORT, access_commands
+    from infra.render.services.victoria_metrics import GRAFANA_ADMIN_PASSWORD_KEY, GRAFANA_ADMIN_SECRET, GRAFANA_SERVICE
+
+    for stack in REFERENCE_STACKS:
+        plan = reference_plan(stack)
+        commands = access_commands(plan.platform, "us-east-1")
+        (service,) = [o for o in rendered(stack)["metrics-release"]
+                      if o["kind"] == "Service" and o["metadata"]["name"] == GRAFANA_SERVICE]
+        assert GRAFANA_SERVICE_PORT in [p["port"] for p in service["spec"]["ports"]]
+        assert f"svc/{GRAFANA_SERVICE} 3000:{GRAFANA_SERVICE_PORT}" in commands["grafana"]
+        (admin,) = [r for r in plan.resources if r.name == "metrics-grafana-admin"]
+        assert admin.inputs["metadata"]["name"] == GRAFANA_ADMIN_SECRET
+        assert GRAFANA_ADMIN_PASSWORD_KEY in str(admin.inputs["stringData"])
+        assert f"--name {plan.platform.cluster.name} " in commands["kubeconfig"]
+        assert ("gatewayCa" in commands) == (plan.platform.gateway.tls.issuer == "privateCa")
