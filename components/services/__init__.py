@@ -22,7 +22,8 @@ from .victoria_logs import VictoriaLogs, VictoriaLogsArgs
 from .victoria_metrics import VictoriaMetricsStack, VictoriaMetricsStackArgs
 
 __all__ = [
-    "AiGateway", "AiGatewayArgs", "CertManager", "CertManagerArgs", "EnvoyGateway", "EnvoyGatewayArgs", "ExternalSecrets", "ExternalSecretsArgs",
+    "AiGateway", "AiGatewayArgs", "CertManager", "CertManagerArgs", "EnvoyGateway", "EnvoyGatewayArgs",
+    "ExternalSecrets", "ExternalSecretsArgs",
     "Keda", "KedaArgs", "PlatformServices", "SemanticRouter", "SemanticRouterArgs", "VictoriaLogs",
     "VictoriaLogsArgs", "VictoriaMetricsStack", "VictoriaMetricsStackArgs", "install_platform_services",
 ]
