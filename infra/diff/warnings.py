@@ -65,20 +65,22 @@ def warnings(base: Plan | None, new: Plan) -> list[str]:
 
 def tls_warnings(old, new) -> list[str]:
     """The gateway's address or its trust changing under its clients (`old`/`new`: gateway.tls or None)."""
-    old_host = old.hostname if old else None
-    new_host = new.hostname if new else None
-    if old_host == new_host and (old and old.issuer) == (new and new.issuer):
+    def seen(tls):  # what clients depend on: the name they call and the CA they trust
+        return None if tls is None else (tls.hostname, tls.issuer)
+
+    if seen(old) == seen(new):
         return []
     if old is None:
-        return [f"TLS ON: the gateway moves to https://{new_host}: clients calling it over plain HTTP are "
+        return [f"TLS ON: the gateway moves to https://{new.hostname}: clients calling it over plain HTTP are "
                 "redirected (301), and the API key is no longer checked on port 80"]
     if new is None:
-        return [f"TLS OFF: https://{old_host} stops answering; the gateway speaks plain HTTP on port 80 and API "
+        return [f"TLS OFF: https://{old.hostname} stops answering; the gateway speaks plain HTTP on port 80 and API "
                 "keys cross the network in clear text"]
     found = []
-    if old_host != new_host:
-        found.append(f"HOSTNAME: gateway.tls.hostname {old_host} -> {new_host}: the HTTPS listener answers only the "
-                     f"new name (clients calling {old_host} fail the TLS handshake); point {new_host} at the gateway")
+    if old.hostname != new.hostname:
+        found.append(f"HOSTNAME: gateway.tls.hostname {old.hostname} -> {new.hostname}: the HTTPS listener answers "
+                     f"only the new name (clients calling {old.hostname} fail the TLS handshake); point "
+                     f"{new.hostname} at the gateway")
     if old.issuer != new.issuer:
         found.append(f"ISSUER: gateway.tls.issuer {old.issuer} -> {new.issuer}: the gateway's certificate is reissued "
                      "by another CA; clients that trust only the old one fail the TLS handshake")

@@ -6,7 +6,14 @@ from __future__ import annotations
 from ..catalog.vllm import VLLM_PORT
 from ..config import PlatformConfig, ResolvedModel
 from .labels import metadata, model_labels, model_selector
-from .network_policy import dns_egress, https_egress_outside_cluster, namespace_peer, pod_identity_egress
+from .network_policy import (
+    dns_egress,
+    https_egress_outside_cluster,
+    namespace_peer,
+    network_policy,
+    pod_identity_egress,
+    tcp,
+)
 
 def render_service(platform: PlatformConfig, model: ResolvedModel) -> dict:
     return {
@@ -28,14 +35,5 @@ def render_network_policy(platform: PlatformConfig, model: ResolvedModel) -> dic
     egress = [dns_egress()]
     if platform.weights.loader == "streamer":
         egress += [https_egress_outside_cluster(), pod_identity_egress()]
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": metadata(model.name, platform.serving.namespace, model_labels(model)),
-        "spec": {
-            "podSelector": {"matchLabels": model_selector(model)},
-            "policyTypes": ["Ingress", "Egress"],
-            "ingress": [{"from": [gateway, scraper], "ports": [{"protocol": "TCP", "port": VLLM_PORT}]}],
-            "egress": egress,
-        },
-    }
+    return network_policy(model.name, platform.serving.namespace, model_labels(model), model_selector(model),
+                          [{"from": [gateway, scraper], "ports": tcp(VLLM_PORT)}], egress)

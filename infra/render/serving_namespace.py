@@ -9,7 +9,13 @@ from pathlib import Path
 from ..config import PlatformConfig
 from ..config.serving import PRELOAD_NAME, TOOLS_CONFIGMAP
 from .labels import PART_OF, metadata, preload_labels
-from .network_policy import default_deny, dns_egress, https_egress_outside_cluster, pod_identity_egress
+from .network_policy import (
+    default_deny,
+    dns_egress,
+    https_egress_outside_cluster,
+    network_policy,
+    pod_identity_egress,
+)
 from .model_workload import WAIT_SCRIPT
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
@@ -38,17 +44,9 @@ def render_default_deny(platform: PlatformConfig) -> dict:
 
 def render_preload_network_policy(platform: PlatformConfig) -> dict:
     """Preload pods reach DNS, HTTPS outside the cluster (Hub, PyPI, S3) and the Pod Identity agent."""
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": metadata(PRELOAD_NAME, platform.serving.namespace, preload_labels()),
-        "spec": {
-            "podSelector": {"matchLabels": {"app.kubernetes.io/name": "weight-preload"}},
-            "policyTypes": ["Ingress", "Egress"],
-            "ingress": [],
-            "egress": [dns_egress(), https_egress_outside_cluster(), pod_identity_egress()],
-        },
-    }
+    return network_policy(PRELOAD_NAME, platform.serving.namespace, preload_labels(),
+                          {"app.kubernetes.io/name": "weight-preload"}, [],
+                          [dns_egress(), https_egress_outside_cluster(), pod_identity_egress()])
 
 
 def render_tools_config_map(platform: PlatformConfig) -> dict:

@@ -75,16 +75,7 @@ def render_dcgm_service_scrape(platform: PlatformConfig) -> dict:
     endpoint["relabelConfigs"] = [
         {"action": "replace", "sourceLabels": ["__meta_kubernetes_pod_node_name"], "targetLabel": "node"},
     ]
-    return {
-        "apiVersion": "operator.victoriametrics.com/v1beta1",
-        "kind": "VMServiceScrape",
-        "metadata": metadata("dcgm-exporter", platform.observability.namespace, observability_labels("gpu-metrics")),
-        "spec": {
-            "namespaceSelector": {"matchNames": [DCGM_NAMESPACE]},
-            "selector": {"matchLabels": dcgm_selector()},
-            "endpoints": [endpoint],
-        },
-    }
+    return _service_scrape(platform, "dcgm-exporter", "gpu-metrics", DCGM_NAMESPACE, dcgm_selector(), endpoint)
 
 
 def render_cert_manager_scrape(platform: PlatformConfig) -> dict:
@@ -93,13 +84,20 @@ def render_cert_manager_scrape(platform: PlatformConfig) -> dict:
     replaced by the controller's."""
     endpoint = _endpoint(platform, "http-metrics", "/metrics")
     endpoint["honorLabels"] = True
+    return _service_scrape(platform, "cert-manager", "tls-metrics", cert_manager.NAMESPACE,
+                           {**cert_manager.CONTROLLER_SELECTOR, "app.kubernetes.io/component": "controller"}, endpoint)
+
+
+def _service_scrape(platform: PlatformConfig, name: str, component: str, namespace: str, selector: dict[str, str],
+                    endpoint: dict) -> dict:
+    """A VMServiceScrape in the observability namespace of the Services with `selector` in `namespace`."""
     return {
         "apiVersion": "operator.victoriametrics.com/v1beta1",
         "kind": "VMServiceScrape",
-        "metadata": metadata("cert-manager", platform.observability.namespace, observability_labels("tls-metrics")),
+        "metadata": metadata(name, platform.observability.namespace, observability_labels(component)),
         "spec": {
-            "namespaceSelector": {"matchNames": [cert_manager.NAMESPACE]},
-            "selector": {"matchLabels": {**cert_manager.CONTROLLER_SELECTOR, "app.kubernetes.io/component": "controller"}},
+            "namespaceSelector": {"matchNames": [namespace]},
+            "selector": {"matchLabels": dict(selector)},
             "endpoints": [endpoint],
         },
     }

@@ -109,9 +109,8 @@ def route53_policy(tls: TlsConfig, partition: str) -> dict:
 
 
 def _meta(name: str, namespace: str | None = None) -> dict:
-    meta = metadata(name, namespace, {**MANAGED_LABELS, "app.kubernetes.io/component": "cert-manager"})
-    meta["annotations"] = dict(WAIT_FOR_READY)
-    return meta
+    return metadata(name, namespace, {**MANAGED_LABELS, "app.kubernetes.io/component": "cert-manager"},
+                    WAIT_FOR_READY)
 
 
 def issuer_name(tls: TlsConfig) -> str:

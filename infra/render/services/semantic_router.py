@@ -27,7 +27,7 @@ from ...catalog.platform_versions import SEMANTIC_ROUTER_IMAGE_REPOSITORY, SEMAN
 from ...config import PlatformConfig
 from ...config.services import SEMANTIC_ROUTER_NAMESPACE
 from ..labels import metadata
-from ..network_policy import dns_egress, https_egress_outside_cluster, namespace_peer
+from ..network_policy import dns_egress, https_egress_outside_cluster, namespace_peer, network_policy, tcp
 from ..observability.gateway_metrics import ENVOY_PROXY_LABELS
 from ..observability.scrapes import OWNING_GATEWAY_LABEL
 from .common import (
@@ -107,21 +107,10 @@ def render_network_policy(platform: PlatformConfig) -> dict:
     gateway = namespace_peer(platform.gateway.namespace,
                              {**ENVOY_PROXY_LABELS, OWNING_GATEWAY_LABEL: platform.gateway.name})
     scraper = namespace_peer(platform.observability.namespace, {"app.kubernetes.io/name": "vmagent"})
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": metadata(RELEASE_NAME, NAMESPACE, _labels("semantic-router")),
-        "spec": {
-            "podSelector": {"matchLabels": dict(SELECTOR)},
-            "policyTypes": ["Ingress", "Egress"],
-            "ingress": [
-                {"from": [gateway], "ports": [{"protocol": "TCP", "port": GRPC_PORT}]},
-                {"from": [scraper], "ports": [{"protocol": "TCP", "port": METRICS_PORT}]},
-            ],
-            # The classifiers come from huggingface.co (and its CDN) at start-up.
-            "egress": [dns_egress(), https_egress_outside_cluster()],
-        },
-    }
+    return network_policy(RELEASE_NAME, NAMESPACE, _labels("semantic-router"), SELECTOR,
+                          [{"from": [gateway], "ports": tcp(GRPC_PORT)}, {"from": [scraper], "ports": tcp(METRICS_PORT)}],
+                          # The classifiers come from huggingface.co (and its CDN) at start-up.
+                          [dns_egress(), https_egress_outside_cluster()])
 
 
 def render_pod_disruption_budget(platform: PlatformConfig) -> dict | None:
