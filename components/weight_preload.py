@@ -6,7 +6,6 @@ weights is rolled out."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pulumi
@@ -14,11 +13,11 @@ import pulumi_aws as aws
 
 from infra.catalog import component_types
 from infra.config import PlatformConfig
-from infra.render.aws.iam import pod_identity_role_trust
 from infra.render.aws.weight_store import preload_policy
 from infra.render.weight_preload import render_preload_job, render_preload_service_account, service_account_name
 from infra.render.weight_store import WeightRef, object_prefix
 
+from .aws.pod_identity import PodIdentityRoleArgs, pod_identity_role
 from .k8s_object import register
 
 # IAM's limit on a role's name_prefix (the provider appends a 26-character unique suffix; 64 in all).
@@ -79,17 +78,12 @@ class WeightPreload(pulumi.ComponentResource):
             return None  # S3 Files without a token: the Job needs no AWS access at all
         if args.cluster_name is None or (uploads and args.bucket_arn is None):
             raise ValueError(f"preload {ref.key}: its role needs cluster_name (and bucket_arn for the streamer)")
-        child = pulumi.ResourceOptions(parent=self)
         namespace, account = platform.serving.namespace, service_account_name(ref)
-        role = aws.iam.Role(
-            f"{name}-role", name_prefix=role_name_prefix(ref),
-            assume_role_policy=pulumi.Output.from_input(args.cluster_name).apply(
-                lambda cluster: json.dumps(pod_identity_role_trust(cluster, namespace, account))),
-            description=f"Pod Identity of {namespace}/{account}: preload {ref.key}"[:1000], opts=child)
         policy = pulumi.Output.all(args.bucket_arn or "", args.kms_key_arn or "").apply(
             lambda a: preload_policy(a[0], object_prefix(platform, ref) if uploads else None,
                                      kms_key_arn=a[1] or None, hf_token_secret=args.hf_token_secret_resource))
-        grant = aws.iam.RolePolicy(f"{name}-role-policy", role=role.id, policy=policy, opts=child)
-        return aws.eks.PodIdentityAssociation(
-            f"{name}-pod-identity", cluster_name=args.cluster_name, namespace=namespace, service_account=account,
-            role_arn=role.arn, opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.depends_on, grant]))
+        return pod_identity_role(PodIdentityRoleArgs(
+            cluster_name=args.cluster_name, namespace=namespace, service_account=account, policy=policy,
+            description=f"Pod Identity of {namespace}/{account}: preload {ref.key}"[:1000],
+            role_name=f"{name}-role", role_name_prefix=role_name_prefix(ref), policy_name=f"{name}-role-policy",
+            association_name=f"{name}-pod-identity", depends_on=args.depends_on), self)

@@ -20,6 +20,7 @@ from infra.render import platform_flows
 from infra.render.aws.iam import partition
 from infra.render.services import cert_manager as render
 
+from ..aws.pod_identity import PodIdentityRoleArgs, pod_identity_role
 from ..helm_release import helm_release
 from ..k8s_object import register
 from ._helm import namespace, network_policies, on_cluster
@@ -68,18 +69,9 @@ class CertManager(pulumi.ComponentResource):
     def _route53_identity(self, name: str, args: CertManagerArgs) -> aws.eks.PodIdentityAssociation:
         tls = args.platform.gateway.tls
         assert tls is not None and tls.acme is not None
-        child = pulumi.ResourceOptions(parent=self)
-        tags = dict(args.tags)
-        role = aws.iam.Role(
-            f"{name}-role",
-            assume_role_policy=pulumi.Output.from_input(args.cluster_name).apply(
-                lambda cluster: json.dumps(render.role_trust(cluster))),
+        return pod_identity_role(PodIdentityRoleArgs(
+            cluster_name=args.cluster_name, namespace=render.NAMESPACE, service_account=render.SERVICE_ACCOUNT,
+            policy=json.dumps(render.route53_policy(tls, partition(args.region))),
             description=f"cert-manager: answer ACME DNS-01 challenges for {tls.hostname} in Route 53",
-            tags=tags, opts=child)
-        grant = aws.iam.RolePolicy(f"{name}-route53", role=role.id,
-                                   policy=json.dumps(render.route53_policy(tls, partition(args.region))),
-                                   opts=child)
-        return aws.eks.PodIdentityAssociation(
-            f"{name}-pod-identity", cluster_name=args.cluster_name, namespace=render.NAMESPACE,
-            service_account=render.SERVICE_ACCOUNT, role_arn=role.arn, tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.depends_on, grant]))
+            role_name=f"{name}-role", policy_name=f"{name}-route53", association_name=f"{name}-pod-identity",
+            depends_on=args.depends_on, tags=args.tags), self)

@@ -15,10 +15,10 @@ from infra.catalog import component_types
 from infra.catalog.platform_versions import VICTORIA_METRICS_K8S_STACK_CHART
 from infra.config import PlatformConfig
 from infra.render import platform_flows
-from infra.render.aws.iam import pod_identity_role_trust
 from infra.render.observability.receivers import sns_publish_policy, sns_topic_arns
 from infra.render.services import victoria_metrics as render
 
+from ..aws.pod_identity import PodIdentityRoleArgs, pod_identity_role
 from ..helm_release import helm_release
 from ._helm import namespace, network_policies, on_cluster
 
@@ -83,17 +83,9 @@ class VictoriaMetricsStack(pulumi.ComponentResource):
             return None
         if args.cluster_name is None:
             raise ValueError("SNS receivers need cluster_name (Alertmanager's Pod Identity association)")
-        namespace_name = render.namespace_name(args.platform)
-        child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
-            f"{name}-alertmanager-role",
-            assume_role_policy=pulumi.Output.from_input(args.cluster_name).apply(
-                lambda cluster: json.dumps(pod_identity_role_trust(cluster, namespace_name,
-                                                                   render.ALERTMANAGER_SERVICE_ACCOUNT))),
-            description="Alertmanager: publish alerts to the stack's SNS topics", opts=child)
-        grant = aws.iam.RolePolicy(f"{name}-alertmanager-sns", role=role.id,
-                                   policy=json.dumps(sns_publish_policy(topics)), opts=child)
-        return aws.eks.PodIdentityAssociation(
-            f"{name}-alertmanager-pod-identity", cluster_name=args.cluster_name, namespace=namespace_name,
-            service_account=render.ALERTMANAGER_SERVICE_ACCOUNT, role_arn=role.arn,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.depends_on, grant]))
+        return pod_identity_role(PodIdentityRoleArgs(
+            cluster_name=args.cluster_name, namespace=render.namespace_name(args.platform),
+            service_account=render.ALERTMANAGER_SERVICE_ACCOUNT, policy=json.dumps(sns_publish_policy(topics)),
+            description="Alertmanager: publish alerts to the stack's SNS topics",
+            role_name=f"{name}-alertmanager-role", policy_name=f"{name}-alertmanager-sns",
+            association_name=f"{name}-alertmanager-pod-identity", depends_on=args.depends_on), self)
