@@ -18,7 +18,7 @@ from .k8s_object import register
 @dataclass(frozen=True)
 class ModelReleaseArgs:
     platform: PlatformConfig
-    stack: str
+    bucket: str  # the weights bucket
     model: ResolvedModel
     tools_digest: str
     preloads: tuple[pulumi.Resource, ...] = ()  # the rollout waits for these
@@ -46,7 +46,7 @@ class ModelRelease(pulumi.ComponentResource):
         rollout_minutes = platform.startup_budget_seconds(model) // 60 + 15
         deployment = register(
             f"{name}-deployment",
-            model_workload.render_deployment(platform, args.stack, model, args.tools_digest),
+            model_workload.render_deployment(platform, args.bucket, model, args.tools_digest),
             pulumi.ResourceOptions.merge(after(account, *args.workload_needs, *args.preloads), pulumi.ResourceOptions(
                 custom_timeouts=pulumi.CustomTimeouts(create=f"{rollout_minutes}m", update=f"{rollout_minutes}m"),
             )),

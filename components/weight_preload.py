@@ -27,7 +27,7 @@ ROLE_NAME_PREFIX_MAX = 38
 @dataclass(frozen=True)
 class WeightPreloadArgs:
     platform: PlatformConfig
-    stack: str
+    bucket: str  # the weights bucket
     weights: WeightRef
     weights_gib: float
     hf_token_secret_arn: str | None = None  # Secrets Manager secret with the Hugging Face token
@@ -55,7 +55,7 @@ class WeightPreload(pulumi.ComponentResource):
         self.service_account = register(f"{name}-service-account",
                                         render_preload_service_account(args.platform, args.weights), child)
         self.pod_identity = self._identity(name, args)
-        job = render_preload_job(args.platform, args.stack, args.weights, args.weights_gib, args.hf_token_secret_arn)
+        job = render_preload_job(args.platform, args.bucket, args.weights, args.weights_gib, args.hf_token_secret_arn)
         deadline_minutes = job["spec"]["activeDeadlineSeconds"] // 60 + 5
         needs = [*args.depends_on, self.service_account, *([self.pod_identity] if self.pod_identity else [])]
         self.job = register(

@@ -37,7 +37,7 @@ from .render.serving_namespace import tool_scripts
 from .render.observability.receivers import receiver_secret_names
 from .render.priority import SERVING_PRIORITY_CLASS, render_priority_classes
 from .render.storage_class import render_default_storage_class
-from .render.weight_store import WeightRef
+from .render.weight_store import WeightRef, bucket_name
 from .stack_file import platform_config, stack_file_path
 
 
@@ -136,6 +136,7 @@ def cluster_access(platform: PlatformConfig, stack: str, region: str) -> Cluster
 
 def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> dict[str, pulumi.Output]:
     account_id = aws.get_caller_identity().account_id
+    bucket = bucket_name(platform, stack, account_id, region)
     tags = {"llm-platform:stack": stack, "llm-platform:cluster": platform.cluster.name}
     access = cluster_access(platform, stack, region)
     # Karpenter finds the security group for new nodes by this tag (the subnets carry it too).
@@ -170,7 +171,7 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
     GpuNodeSoftware("gpu-node-software", GpuNodeSoftwareArgs(pools=platform.gpu_pools, k8s_provider=provider,
                                                              depends_on=access.ready))
     store = WeightStore("weight-store", WeightStoreArgs(
-        platform=platform, stack=stack, region=region, account_id=account_id, cluster_name=access.name,
+        platform=platform, stack=stack, bucket=bucket, region=region, account_id=account_id, cluster_name=access.name,
         vpc_id=access.vpc_id, private_subnet_ids=access.private_subnet_ids,
         node_security_group_id=access.security_group_id, k8s_provider=provider,
         file_client_role_name=access.efs_csi_role_name), pulumi.ResourceOptions(
@@ -209,7 +210,7 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
     preloads: dict[WeightRef, WeightPreload] = {
         ref: WeightPreload(
             ref.job_name,
-            WeightPreloadArgs(platform=platform, stack=stack, weights=ref, weights_gib=gib,
+            WeightPreloadArgs(platform=platform, bucket=bucket, weights=ref, weights_gib=gib,
                               hf_token_secret_arn=store.hf_token_secret_arn,
                               hf_token_secret_resource=store.hf_token_secret_resource,
                               cluster_name=access.name, bucket_arn=store.bucket_arn, kms_key_arn=store.kms_key_arn,
@@ -224,7 +225,7 @@ def build(platform: PlatformConfig, stack: str, region: str = "us-east-1") -> di
         release = ModelRelease(
             model.name,
             ModelReleaseArgs(
-                platform=platform, stack=stack, model=model, tools_digest=tools_digest,
+                platform=platform, bucket=bucket, model=model, tools_digest=tools_digest,
                 preloads=tuple(preloads[r].job for r in weight_refs(model) if r in preloads),
                 depends_on=(serving.namespace_object,),
                 workload_needs=(*serving.mounted_by_models, pools[model.config.pool].schedulable,

@@ -52,7 +52,7 @@ def stack_file_path(stack: str, root: Path = REPO_ROOT) -> Path:
     return root / project.get("stackConfigDir", ".") / f"Pulumi.{stack}.yaml"
 
 
-# The stack name reaches AWS and Kubernetes names (the default weights bucket llm-platform-<stack>-weights,
+# The stack name reaches AWS and Kubernetes names (the default weights bucket llm-platform-<stack>-weights-...,
 # tags, labels) and paths (out/<stack>/): lowercase letters, digits and '-', short enough for the bucket.
 _STACK_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$")
 

@@ -18,7 +18,7 @@ import pulumi_kubernetes as k8s
 from infra.catalog import component_types
 from infra.config import PlatformConfig
 from infra.render.aws import weight_store as render
-from infra.render.weight_store import bucket_name
+from infra.catalog.s3_buckets import ACCOUNT_REGIONAL, namespace_of
 
 from ..k8s_object import register
 
@@ -27,6 +27,7 @@ from ..k8s_object import register
 class WeightStoreArgs:
     platform: PlatformConfig
     stack: str
+    bucket: str  # its name (explicit, or the stack's default)
     region: str
     account_id: str
     cluster_name: pulumi.Input[str]
@@ -65,7 +66,10 @@ class WeightStore(pulumi.ComponentResource):
 
         key = aws.kms.Key(f"{name}-key", description=f"llm-platform {args.stack}: model weights bucket",
                           enable_key_rotation=True, deletion_window_in_days=30, opts=guarded)
-        bucket = aws.s3.Bucket(f"{name}-bucket", bucket=bucket_name(platform, args.stack), opts=guarded)
+        # A name in the account regional format can only be created in that namespace; others stay global
+        # (left unset, as buckets created before the account regional default were).
+        namespace = ACCOUNT_REGIONAL if namespace_of(args.bucket) == ACCOUNT_REGIONAL else None
+        bucket = aws.s3.Bucket(f"{name}-bucket", bucket=args.bucket, bucket_namespace=namespace, opts=guarded)
         versioning = aws.s3.BucketVersioning(
             f"{name}-versioning", bucket=bucket.id,
             versioning_configuration={"status": "Enabled"}, opts=kept)

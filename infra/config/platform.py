@@ -17,6 +17,7 @@ from ..catalog.eks_addons import ADDONS, EKS_ADDON_VERSIONS
 from ..catalog.gpus import GIB, InstanceType
 from ..catalog.platform_versions import ami_alias, check_karpenter_supports
 from ..catalog.models import ModelArchitecture, catalog_model
+from ..catalog.s3_buckets import explicit_name_problem
 from ..catalog.vllm import MANAGED_FLAGS, MANAGED_SHORT_FLAGS, QUANTIZATION, vllm_cli
 from ..sizing import FitInput, FitReport, checkpoint_gib, explain_misfit, fit, tensor_parallel_problem
 from ..startup_budget import MAX_BUDGET_SECONDS, expected_start_seconds, startup_budget_for
@@ -201,11 +202,14 @@ class PlatformConfig(StackModel):
         return found
 
     def region_issues(self, region: str) -> list[Issue]:
-        """What the stack asks of its region (`aws:region`): admins of its partition, and a created VPC's
-        zones must exist there."""
+        """What the stack asks of its region (`aws:region`): admins of its partition, an account regional
+        bucket name of that region, and a created VPC's zones must exist there."""
         found = [Issue(("cluster", "adminRoleArns"), f"{arn!r} is in partition {arn.split(':')[1]}, but {region} is "
                        f"in {partition(region)}; allowed: a principal of partition {partition(region)}")
                  for arn in self.cluster.admin_role_arns if arn.split(":")[1] != partition(region)]
+        bucket = self.weights.bucket_name and explicit_name_problem(self.weights.bucket_name, region)
+        if bucket:
+            found.append(Issue(("weights", "bucketName"), bucket))
         return found + self._zone_issues(region)
 
     def _zone_issues(self, region: str) -> list[Issue]:

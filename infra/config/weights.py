@@ -21,7 +21,9 @@ class WeightsConfig(StackModel):
     """
 
     loader: WeightLoader = "s3files"
-    bucket_name: str | None = Field(default=None, description="default: llm-platform-<stack>-weights")
+    bucket_name: str | None = Field(
+        default=None, description="default: llm-platform-<stack>-weights-<account>-<region>-an, in the account "
+        "regional namespace (no other account can create it)")
     prefix: str = "models"
     hugging_face_token_secret: SecretsManagerSecret | None = Field(
         default=None,

@@ -33,7 +33,8 @@ from .paths import MISSING, Token, matches, parse_path, value_at
 #
 # AWS (the ForceNew fields of the Terraform provider pulumi-aws bridges; S3 Files from the pulumi_aws
 # SDK's own "Changing this value forces replacement" notes):
-#   s3 Bucket           bucket, bucketPrefix
+#   s3 Bucket           bucket, bucketPrefix, bucketNamespace (S3 has no call that moves a bucket
+#                       between namespaces; the name decides it)
 #   eks Cluster         name, roleArn, bootstrapSelfManagedAddons,
 #                       accessConfig.bootstrapClusterCreatorAdminPermissions,
 #                       kubernetesNetworkConfig.ipFamily / serviceIpv4Cidr, and encryptionConfig when
@@ -97,7 +98,7 @@ K8S_REPLACE: dict[tuple[str, str], tuple[ReplaceRule, ...]] = {
     ("storage.k8s.io", "StorageClass"): _rules("parameters", "provisioner", "reclaimPolicy", "volumeBindingMode"),
 }
 AWS_REPLACE: dict[str, tuple[ReplaceRule, ...]] = {
-    "aws:s3/bucket:Bucket": _rules("bucket", "bucketPrefix"),
+    "aws:s3/bucket:Bucket": _rules("bucket", "bucketPrefix", "bucketNamespace"),
     "aws:eks/cluster:Cluster": _rules(
         "name", "roleArn", "bootstrapSelfManagedAddons", "accessConfig.bootstrapClusterCreatorAdminPermissions",
         "kubernetesNetworkConfig.ipFamily", "kubernetesNetworkConfig.serviceIpv4Cidr",

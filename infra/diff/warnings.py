@@ -24,6 +24,13 @@ def _region(plan: Plan) -> str | None:
     return plan.stack_file.values.get("aws:region")
 
 
+def _weights_at(plan: Plan) -> str:
+    """bucket/prefix of the weights: the bucket as registered (a default name moves with the region and
+    the account too), else as configured."""
+    bucket = (plan.weights_bucket or {}).get("bucket") or plan.platform.weights.bucket_name or "default-bucket"
+    return f"{bucket}/{plan.platform.weights.prefix}"
+
+
 def version_warnings(old: str, new: str) -> list[str]:
     (old_major, old_minor), (new_major, new_minor) = kubernetes_minor(old), kubernetes_minor(new)
     if (new_major, new_minor) < (old_major, old_minor):
@@ -45,10 +52,9 @@ def warnings(base: Plan | None, new: Plan) -> list[str]:
         found.append(f"REGION: aws:region {_region(base)} -> {_region(new)}: every AWS resource is created anew in "
                      "the new region and the old ones are deleted; the protected weights bucket stops `pulumi up` "
                      "until it is unprotected or the region is restored")
-    old_w, new_w = old_cfg.weights, new_cfg.weights
-    if (old_w.bucket_name, old_w.prefix) != (new_w.bucket_name, new_w.prefix):
-        found.append(f"WEIGHTS MOVE: weights {old_w.bucket_name or 'default bucket'}/{old_w.prefix} -> "
-                     f"{new_w.bucket_name or 'default bucket'}/{new_w.prefix}: every model's weights are downloaded "
+    old_at, new_at = _weights_at(base), _weights_at(new)
+    if old_at != new_at:
+        found.append(f"WEIGHTS MOVE: weights s3://{old_at} -> s3://{new_at}: every model's weights are downloaded "
                      "again to the new location before the models roll; the old copies stay (retained)")
     if old_cfg.serving.namespace != new_cfg.serving.namespace:
         found.append(f"NAMESPACE MOVE: serving.namespace {old_cfg.serving.namespace} -> {new_cfg.serving.namespace}: "

@@ -115,6 +115,7 @@ def aws_outputs(typ: str, name: str, inputs: dict, region: str) -> dict:
         out |= {"url": f"https://sqs.{region}.amazonaws.com/{ACCOUNT}/{physical}", "arn": _arn("sqs", region, physical)}
     elif typ == "aws:s3/bucket:Bucket":
         out |= {"bucket": physical, "arn": f"arn:aws:s3:::{physical}",
+                "bucketNamespace": inputs.get("bucketNamespace") or "global",
                 "bucketRegionalDomainName": f"{physical}.s3.{region}.amazonaws.com"}
     elif typ == "aws:kms/key:Key":
         key_id = str(uuid.UUID(bytes=hashlib.sha256(seed.encode()).digest()[:16], version=4))

@@ -11,7 +11,6 @@ from ..cost import CostEstimate, estimate
 from ..render.gateway import uses_global_rate_limit
 from ..render.model_workload import weight_refs
 from ..render.services.semantic_router_config import classifier_paths
-from ..render.weight_store import bucket_name
 from ..sizing import gib
 from .availability import availability_lines
 from .secrets import secret_lines
@@ -170,7 +169,7 @@ def context_lines(plan: Plan) -> list[str]:
     return [
         f"Target: {cluster}, Kubernetes {p.cluster.kubernetes_version}",
         f"GPU pools: {pools}",
-        f"Weights: s3://{bucket_name(p, plan.stack)}/{p.weights.prefix}/ via {p.weights.loader}; "
+        f"Weights: s3://{_bucket(plan)[0]}/{p.weights.prefix}/ via {p.weights.loader}{_bucket(plan)[1]}; "
         f"models in namespace {p.serving.namespace}",
         f"Gateway: {p.gateway.name} in {p.gateway.namespace} ({'internal' if p.gateway.internal else 'internet-facing'}), "
         f"{len(p.gateway.tenants)} tenant(s), {len(p.gateway.fallbacks)} hosted fallback(s)"
@@ -180,6 +179,14 @@ def context_lines(plan: Plan) -> list[str]:
         _access(p),
         *_unpinned_fetches(p),
     ]
+
+
+def _bucket(plan: Plan) -> tuple[str, str]:
+    """The weights bucket as the program registered it, and a note on the namespace it is created in."""
+    bucket = plan.weights_bucket or {"bucket": plan.platform.weights.bucket_name or "(default bucket)"}
+    where = " (the bucket is in the account regional namespace: no other account can take its name)" \
+        if bucket.get("bucketNamespace") == "account-regional" else ""
+    return bucket["bucket"], where
 
 
 def _tls(p: PlatformConfig) -> str:

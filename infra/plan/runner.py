@@ -26,6 +26,12 @@ class Plan:
     def stack(self) -> str:
         return self.stack_file.stack
 
+    @property
+    def weights_bucket(self) -> dict | None:
+        """The weights bucket's inputs as the program registered them (its name resolved); None in a plan
+        without one (a hand-made plan)."""
+        return next((r.inputs for r in self.resources if r.type == "aws:s3/bucket:Bucket"), None)
+
     def kubernetes_objects(self) -> list[dict]:
         return [obj for r in self.resources if (obj := kubernetes_object(r)) is not None]
 

@@ -42,9 +42,9 @@ def render_service_account(platform: PlatformConfig, model: ResolvedModel) -> di
     }
 
 
-def _wait_for_weights(platform: PlatformConfig, stack: str, model: ResolvedModel) -> dict:
+def _wait_for_weights(platform: PlatformConfig, bucket: str, model: ResolvedModel) -> dict:
     """Init container: refuse to start vLLM until every weight set carries its completion marker."""
-    checks = [{"want": ref.key, "target": location(platform, stack, ref)} for ref in weight_refs(model)]
+    checks = [{"want": ref.key, "target": location(platform, bucket, ref)} for ref in weight_refs(model)]
     if platform.weights.loader == "streamer":
         for check, adapter in zip(checks[1:], model.config.lora_adapters):
             check["copyTo"] = f"{ADAPTERS_PATH}/{adapter.name}"
@@ -110,7 +110,7 @@ def _volumes(platform: PlatformConfig, model: ResolvedModel) -> list[dict]:
     return volumes
 
 
-def render_deployment(platform: PlatformConfig, stack: str, model: ResolvedModel, tools_digest: str) -> dict:
+def render_deployment(platform: PlatformConfig, bucket: str, model: ResolvedModel, tools_digest: str) -> dict:
     budget = platform.startup_budget_seconds(model)
     labels = model_labels(model)
     gpus = str(model.gpus)
@@ -127,7 +127,7 @@ def render_deployment(platform: PlatformConfig, stack: str, model: ResolvedModel
         "name": "vllm",
         "image": platform.serving.images.vllm,
         "imagePullPolicy": "IfNotPresent",
-        "args": vllm_args(platform, stack, model),
+        "args": vllm_args(platform, bucket, model),
         "ports": [{"name": "http", "containerPort": VLLM_PORT, "protocol": "TCP"}],
         "env": _env(platform, model, budget),
         "resources": {
@@ -160,7 +160,7 @@ def render_deployment(platform: PlatformConfig, stack: str, model: ResolvedModel
             "seccompProfile": {"type": "RuntimeDefault"},
         },
         "priorityClassName": SERVING_PRIORITY_CLASS,
-        "initContainers": [_wait_for_weights(platform, stack, model)],
+        "initContainers": [_wait_for_weights(platform, bucket, model)],
         "containers": [container],
         "volumes": _volumes(platform, model),
     }

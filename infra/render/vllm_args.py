@@ -20,10 +20,10 @@ def adapter_path(platform: PlatformConfig, ref: WeightRef, name: str) -> str:
     return mount_path(ref) if platform.weights.loader == "s3files" else f"{ADAPTERS_PATH}/{name}"
 
 
-def vllm_args(platform: PlatformConfig, stack: str, model: ResolvedModel) -> list[str]:
+def vllm_args(platform: PlatformConfig, bucket: str, model: ResolvedModel) -> list[str]:
     cfg = model.config
     args = [
-        location(platform, stack, WeightRef(cfg.repository, cfg.revision)),
+        location(platform, bucket, WeightRef(cfg.repository, cfg.revision)),
         "--served-model-name", cfg.name,
         "--port", str(VLLM_PORT),
         "--max-model-len", str(cfg.context_window),

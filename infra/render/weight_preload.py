@@ -61,7 +61,7 @@ def render_preload_service_account(platform: PlatformConfig, ref: WeightRef) -> 
     }
 
 
-def render_preload_job(platform: PlatformConfig, stack: str, ref: WeightRef, weights_gib: float,
+def render_preload_job(platform: PlatformConfig, bucket: str, ref: WeightRef, weights_gib: float,
                        hf_token_secret_arn: str | None = None) -> dict:
     """`hf_token_secret_arn` (infra.render.aws.weight_store.hf_token_secret_arn): the AWS Secrets
     Manager secret the script reads the Hugging Face token from, with the Job's Pod Identity; the
@@ -75,7 +75,7 @@ def render_preload_job(platform: PlatformConfig, stack: str, ref: WeightRef, wei
     env = [
         {"name": "REPOSITORY", "value": ref.repository},
         {"name": "REVISION", "value": ref.revision},
-        {"name": "TARGET", "value": location(platform, stack, ref)},
+        {"name": "TARGET", "value": location(platform, bucket, ref)},
         {"name": "HOME", "value": "/tmp"},
         {"name": "HF_HOME", "value": "/tmp/huggingface"},  # hf_xet keeps a chunk cache here
         {"name": "HF_HUB_DISABLE_PROGRESS_BARS", "value": "1"},

@@ -10,6 +10,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from ..catalog.s3_buckets import default_bucket_name
 from ..config import PlatformConfig
 from ..config.serving import PRELOAD_JOB_PREFIX  # every preload Job's name starts so (the alert selects on it)
 
@@ -38,8 +39,9 @@ class WeightRef:
         return f"{PRELOAD_JOB_PREFIX}{slug[:36].rstrip('-')}-{self.revision[:8]}-{digest}"
 
 
-def bucket_name(platform: PlatformConfig, stack: str) -> str:
-    return platform.weights.bucket_name or f"llm-platform-{stack}-weights"
+def bucket_name(platform: PlatformConfig, stack: str, account_id: str, region: str) -> str:
+    """The stack's explicit weights.bucketName, else its default in the account regional namespace."""
+    return platform.weights.bucket_name or default_bucket_name(stack, account_id, region)
 
 
 def object_prefix(platform: PlatformConfig, ref: WeightRef) -> str:
@@ -51,10 +53,10 @@ def mount_path(ref: WeightRef) -> str:
     return f"{MOUNT_PATH}/{ref.relative_path}"
 
 
-def s3_uri(platform: PlatformConfig, stack: str, ref: WeightRef) -> str:
-    return f"s3://{bucket_name(platform, stack)}/{object_prefix(platform, ref)}"
+def s3_uri(platform: PlatformConfig, bucket: str, ref: WeightRef) -> str:
+    return f"s3://{bucket}/{object_prefix(platform, ref)}"
 
 
-def location(platform: PlatformConfig, stack: str, ref: WeightRef) -> str:
+def location(platform: PlatformConfig, bucket: str, ref: WeightRef) -> str:
     """Where vLLM (and the preload Job) find these weights for the configured loader."""
-    return mount_path(ref) if platform.weights.loader == "s3files" else s3_uri(platform, stack, ref)
+    return mount_path(ref) if platform.weights.loader == "s3files" else s3_uri(platform, bucket, ref)

@@ -24,7 +24,7 @@ def test_model_release_registers_each_child_under_itself(pulumi_mocks):
     platform = dev_platform()
     model = platform.resolved_models[0]
     endpoints = []
-    register(lambda: ModelRelease(model.name, ModelReleaseArgs(platform=platform, stack="dev", model=model,
+    register(lambda: ModelRelease(model.name, ModelReleaseArgs(platform=platform, bucket="weights", model=model,
                                                                tools_digest="x")).endpoint.apply(endpoints.append))
     endpoint = endpoints[0]
     component = pulumi_mocks.named("qwen-coder")
@@ -50,9 +50,9 @@ def test_deployment_waits_for_its_preload_job(pulumi_mocks):
     ref = weight_refs(model)[0]
 
     def construct():
-        preload = WeightPreload(ref.job_name, WeightPreloadArgs(platform=platform, stack="dev", weights=ref,
+        preload = WeightPreload(ref.job_name, WeightPreloadArgs(platform=platform, bucket="weights", weights=ref,
                                                                 weights_gib=7.1))
-        ModelRelease(model.name, ModelReleaseArgs(platform=platform, stack="dev", model=model, tools_digest="x",
+        ModelRelease(model.name, ModelReleaseArgs(platform=platform, bucket="weights", model=model, tools_digest="x",
                                                   preloads=(preload.job,)))
 
     register(construct)

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from infra.config import ConfigError
+from infra.catalog.s3_buckets import default_bucket_name
 from infra.config.base import bucket_name_problem
 from infra.stack_file import load_stack_file
 from tests.conftest import ROOT, reference_config, reference_stack_file
@@ -45,7 +46,19 @@ def test_the_longest_stack_name_still_gives_a_valid_default_bucket(tmp_path):
     path = tmp_path / f"Pulumi.{stack}.yaml"
     path.write_text((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())
     assert load_stack_file(path).stack == stack
-    assert bucket_name_problem(f"llm-platform-{stack}-weights") is None
+    for region in ("us-east-1", "ap-southeast-2", "us-gov-west-1", "me-central-1"):
+        assert bucket_name_problem(default_bucket_name(stack, "123456789012", region)) is None
+
+
+@pytest.mark.parametrize(("name", "says"), [
+    ("weights-123456789012-eu-west-1-an", "is an account regional name of region eu-west-1, but the stack deploys "
+                                          "to us-east-1; allowed: a name ending in -<account id>-us-east-1-an"),
+])
+def test_an_account_regional_bucket_name_of_another_region_is_refused(name, says):
+    with pytest.raises(ConfigError) as caught:
+        reference_config("dev", weights=WEIGHTS | {"bucketName": name})
+    (line,) = caught.value.lines
+    assert f"llm-platform:weights.bucketName: {name!r} {says}" in line
 
 
 MODELS = json.loads(reference_stack_file("dev").values["llm-platform:models"])

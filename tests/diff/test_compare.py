@@ -210,7 +210,10 @@ def test_region_and_weight_location_moves_are_warned(tmp_path):
         c["llm-platform:weights"]["prefix"] = "weights-v2"
 
     found = _warnings_against_prod(region_and_weights, tmp_path)
-    assert [w.split(":")[0] for w in found] == ["REGION", "WEIGHTS MOVE"]
+    # The default bucket name carries the region, so the protected, retained bucket is replaced too.
+    assert [w.split(":")[0] for w in found] == ["REGION", "WEIGHTS MOVE", "PROTECTED", "RETAINED"]
+    move = next(w for w in found if w.startswith("WEIGHTS MOVE"))
+    assert "-us-east-1-an/models -> s3://" in move and "-us-west-2-an/weights-v2:" in move
 
 
 def test_a_swap_has_no_warning_and_a_model_rename_has_one(plans, tmp_path):

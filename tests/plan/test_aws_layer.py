@@ -141,7 +141,7 @@ def test_streamer_mode_gives_each_model_its_own_read_only_identity(plans):
 def test_each_preload_job_may_write_only_its_own_weight_set(plans):
     plan = plans["streamer"]
     jobs = [r for r in plan.resources if r.inputs.get("kind") == "Job"]
-    bucket = plan.platform.weights.bucket_name or f"llm-platform-{plan.stack}-weights"
+    bucket = plan.weights_bucket["bucket"]
     prefix = plan.platform.weights.prefix
     assert len(jobs) >= 4
     written = set()
@@ -208,7 +208,7 @@ def test_the_s3_files_client_may_read_the_weights_and_nothing_else(plans):
     actions = {a for s in statements(document) for a in as_list(s["Action"])}
     assert actions == {"s3:GetObject", "s3:GetObjectVersion", "kms:Decrypt"}
     resources = [r for s in statements(document) if s["Sid"] == "ReadWeightsDirectly" for r in as_list(s["Resource"])]
-    assert resources == ["arn:aws:s3:::llm-platform-dev-weights/models/*"]
+    assert resources == ["arn:aws:s3:::llm-platform-dev-weights-123456789012-us-east-1-an/models/*"]
     assert not [r for r in of_type(plans["streamer"], "aws:iam/rolePolicy:RolePolicy")
                 if r.name == "weight-store-file-client-read"]
 

@@ -56,7 +56,7 @@ def test_an_unprotected_weight_bucket_fails_naming_rule_and_resource(plans):
     result, report = _broken(plans, "dev", lambda r: setattr(r["weight-store-bucket"], "protect", False))
     assert [v.rule.name for v in result.mandatory] == ["weight-bucket-retained"]
     assert "[mandatory] weight-bucket-retained:" in report
-    assert ("  - aws:s3/bucket:Bucket weight-store-bucket: weight bucket 'llm-platform-dev-weights' is not "
+    assert ("  - aws:s3/bucket:Bucket weight-store-bucket: weight bucket 'llm-platform-dev-weights-123456789012-us-east-1-an' is not "
             "protected") in report
     assert "  remediation: Register the bucket with protect=True" in report
     assert report.splitlines()[-1].startswith(f"1 mandatory, 0 advisory violations (1 of {len(RULES)} rules violated); ")

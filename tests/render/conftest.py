@@ -17,13 +17,19 @@ import pytest
 from infra.config import PlatformConfig, ResolvedModel
 from infra.render import model_autoscaling, model_monitoring, model_network, model_workload, serving_namespace
 from infra.render.weight_preload import render_preload_job, render_preload_service_account
-from infra.render.weight_store import WeightRef
+from infra.plan.aws_shapes import ACCOUNT
+from infra.render.weight_store import WeightRef, bucket_name
 from infra.stack_file import REPO_ROOT, load_stack_file, platform_config
 
 STACK = "dev"
 TOOLS_DIGEST = "0123456789abcdef"
 NAMESPACE = "llm"
-BUCKET = "llm-platform-dev-weights"  # the default bucket name of stack "dev"
+BUCKET = f"llm-platform-dev-weights-{ACCOUNT}-us-east-1-an"  # stack "dev"'s default bucket under the plan's mocks
+
+
+def bucket_of(platform: PlatformConfig) -> str:
+    """The weights bucket of `platform` as stack "dev" in the mocked account and us-east-1."""
+    return bucket_name(platform, STACK, ACCOUNT, "us-east-1")
 
 QWEN_REPO = "Qwen/Qwen2.5-Coder-7B-Instruct"
 QWEN_REV = "c03e6d358207e414f1eca0bb1891e29f1db0e242"
@@ -124,7 +130,7 @@ def render_everything(v: Variant) -> list[dict]:
         serving_namespace.render_preload_network_policy(p),
         serving_namespace.render_tools_config_map(p),
         model_workload.render_service_account(p, m),
-        model_workload.render_deployment(p, STACK, m, TOOLS_DIGEST),
+        model_workload.render_deployment(p, bucket_of(p), m, TOOLS_DIGEST),
         model_workload.render_pod_disruption_budget(p, m),
         model_network.render_service(p, m),
         model_network.render_network_policy(p, m),
@@ -137,7 +143,7 @@ def render_everything(v: Variant) -> list[dict]:
         objects.append(claim)
     for i, ref in enumerate(weight_refs(m)):
         objects += [render_preload_service_account(p, ref),
-                    render_preload_job(p, STACK, ref, m.weights_gib if i == 0 else 2.0)]
+                    render_preload_job(p, bucket_of(p), ref, m.weights_gib if i == 0 else 2.0)]
     return objects
 
 

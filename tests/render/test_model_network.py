@@ -9,7 +9,7 @@ from infra.render.model_network import render_network_policy, render_service
 from infra.render.model_workload import render_deployment
 from infra.validation.k8s_schema import validate_object
 
-from .conftest import NAMESPACE, STACK, TOOLS_DIGEST, Variant, build_platform, variant
+from .conftest import NAMESPACE, TOOLS_DIGEST, Variant, bucket_of, build_platform, variant
 
 DNS = {
     "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
@@ -23,7 +23,7 @@ def policy(v: Variant) -> dict:
 
 
 def pod_labels(v: Variant) -> dict:
-    return render_deployment(v.platform, STACK, v.model, TOOLS_DIGEST)["spec"]["template"]["metadata"]["labels"]
+    return render_deployment(v.platform, bucket_of(v.platform), v.model, TOOLS_DIGEST)["spec"]["template"]["metadata"]["labels"]
 
 
 def test_policy_selects_the_model_pods_and_both_directions(any_variant: Variant):
@@ -87,7 +87,7 @@ def test_service_routes_to_the_http_port(any_variant: Variant):
     assert svc["spec"]["type"] == "ClusterIP"
     assert svc["spec"]["ports"] == [{"name": "http", "port": 8000, "targetPort": "http", "protocol": "TCP"}]
     assert svc["spec"]["selector"].items() <= pod_labels(any_variant).items()
-    deployment = render_deployment(any_variant.platform, STACK, any_variant.model, TOOLS_DIGEST)
+    deployment = render_deployment(any_variant.platform, bucket_of(any_variant.platform), any_variant.model, TOOLS_DIGEST)
     container_ports = deployment["spec"]["template"]["spec"]["containers"][0]["ports"]
     assert any(p["name"] == "http" for p in container_ports)
 

@@ -26,7 +26,7 @@ from .conftest import (
     QWEN_REV,
     SQL_REPO,
     SQL_REV,
-    STACK,
+    bucket_of,
     TOOLS_DIGEST,
     Variant,
     build_platform,
@@ -35,7 +35,7 @@ from .conftest import (
 
 
 def deployment(v: Variant) -> dict:
-    return render_deployment(v.platform, STACK, v.model, TOOLS_DIGEST)
+    return render_deployment(v.platform, bucket_of(v.platform), v.model, TOOLS_DIGEST)
 
 
 def pod(v: Variant) -> dict:
@@ -115,7 +115,7 @@ def test_resource_overrides_win():
         cfg["models"][0]["resources"] = {"cpu": "2500m", "memory": "10Gi"}
 
     platform = build_platform(custom)
-    resources = render_deployment(platform, STACK, platform.resolved_models[0], TOOLS_DIGEST)["spec"]["template"][
+    resources = render_deployment(platform, bucket_of(platform), platform.resolved_models[0], TOOLS_DIGEST)["spec"]["template"][
         "spec"]["containers"][0]["resources"]
     assert resources["requests"]["cpu"] == "2500m"
     assert resources["requests"]["memory"] == resources["limits"]["memory"] == "10Gi"
@@ -276,7 +276,7 @@ def test_custom_claim_name_is_used():
         cfg["weights"] = {"loader": "s3files", "volumeClaimName": "shared-weights"}
 
     platform = build_platform(claim)
-    spec = render_deployment(platform, STACK, platform.resolved_models[0], TOOLS_DIGEST)["spec"]["template"]["spec"]
+    spec = render_deployment(platform, bucket_of(platform), platform.resolved_models[0], TOOLS_DIGEST)["spec"]["template"]["spec"]
     (weights,) = [vol for vol in spec["volumes"] if vol["name"] == "weights"]
     assert weights["persistentVolumeClaim"]["claimName"] == "shared-weights"
 

@@ -23,7 +23,7 @@ from .conftest import (
     NAMESPACE,
     QWEN_REPO,
     QWEN_REV,
-    STACK,
+    bucket_of,
     TOOLS_DIGEST,
     Variant,
     build_platform,
@@ -51,7 +51,7 @@ def test_each_preload_job_runs_as_its_own_service_account_without_a_token():
     ref = WeightRef(QWEN_REPO, QWEN_REV)
     sa = render_preload_service_account(p, ref)
     assert sa["automountServiceAccountToken"] is False
-    job = render_preload_job(p, STACK, ref, 7.0)
+    job = render_preload_job(p, bucket_of(p), ref, 7.0)
     assert job["spec"]["template"]["spec"]["serviceAccountName"] == sa["metadata"]["name"] == ref.job_name
     other = render_preload_service_account(p, WeightRef(QWEN_REPO, "0" * 40))
     assert other["metadata"]["name"] != sa["metadata"]["name"]  # one identity per weight set
@@ -60,7 +60,7 @@ def test_each_preload_job_runs_as_its_own_service_account_without_a_token():
 def test_preload_network_policy_selects_the_job_pods_and_allows_only_egress():
     p = variant("s3files").platform
     policy = render_preload_network_policy(p)
-    job = render_preload_job(p, STACK, WeightRef(QWEN_REPO, QWEN_REV), 7.0)
+    job = render_preload_job(p, bucket_of(p), WeightRef(QWEN_REPO, QWEN_REV), 7.0)
     pod_labels = job["spec"]["template"]["metadata"]["labels"]
     assert policy["spec"]["podSelector"]["matchLabels"].items() <= pod_labels.items()
     assert policy["spec"]["policyTypes"] == ["Ingress", "Egress"]
@@ -74,7 +74,7 @@ def test_preload_network_policy_selects_the_job_pods_and_allows_only_egress():
 def test_preload_policy_does_not_select_model_pods():
     v = variant("s3files")
     selector = render_preload_network_policy(v.platform)["spec"]["podSelector"]["matchLabels"]
-    labels = render_deployment(v.platform, STACK, v.model, TOOLS_DIGEST)["spec"]["template"]["metadata"]["labels"]
+    labels = render_deployment(v.platform, bucket_of(v.platform), v.model, TOOLS_DIGEST)["spec"]["template"]["metadata"]["labels"]
     assert not selector.items() <= labels.items()
 
 
@@ -96,7 +96,7 @@ def test_weights_claim_for_s3files_is_the_one_the_pods_mount():
     assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
     assert claim["spec"]["storageClassName"] == ""  # statically bound, no provisioner
     assert claim["spec"]["volumeName"] == "llm-platform-weights"
-    volumes = render_deployment(v.platform, STACK, v.model, TOOLS_DIGEST)["spec"]["template"]["spec"]["volumes"]
+    volumes = render_deployment(v.platform, bucket_of(v.platform), v.model, TOOLS_DIGEST)["spec"]["template"]["spec"]["volumes"]
     (weights,) = [vol for vol in volumes if vol["name"] == "weights"]
     assert weights["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
 

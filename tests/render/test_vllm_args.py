@@ -22,7 +22,7 @@ from .conftest import (
     QWEN_REV,
     SQL_REPO,
     SQL_REV,
-    STACK,
+    bucket_of,
     Variant,
     build_platform,
     lora,
@@ -33,7 +33,7 @@ from .conftest import (
 
 
 def args_of(v: Variant) -> list[str]:
-    return vllm_args(v.platform, STACK, v.model)
+    return vllm_args(v.platform, bucket_of(v.platform), v.model)
 
 
 def value_after(args: list[str], flag: str) -> str:
@@ -66,7 +66,7 @@ def test_streamer_honours_bucket_and_prefix():
         cfg["weights"] = {"loader": "streamer", "bucketName": "acme-weights", "prefix": "/llm/weights/"}
 
     platform = build_platform(custom)
-    args = vllm_args(platform, STACK, platform.resolved_models[0])
+    args = vllm_args(platform, bucket_of(platform), platform.resolved_models[0])
     assert args[0] == f"s3://acme-weights/llm/weights/{QWEN_REPO}/{QWEN_REV}"
 
 
@@ -120,7 +120,7 @@ def test_quantization_kv_cache_and_prefix_caching_follow_the_config():
                                 gpuMemoryUtilization=0.95, maxNumSeqs=8)
 
     platform = build_platform(tweak)
-    args = vllm_args(platform, STACK, platform.resolved_models[0])
+    args = vllm_args(platform, bucket_of(platform), platform.resolved_models[0])
     assert "--quantization" not in args
     assert value_after(args, "--kv-cache-dtype") == "fp8_e4m3"
     assert "--no-enable-prefix-caching" in args
@@ -135,7 +135,7 @@ def test_awq_uses_the_marlin_kernel():
         cfg["models"][0]["quantization"] = "awq"
 
     platform = build_platform(awq)
-    assert value_after(vllm_args(platform, STACK, platform.resolved_models[0]), "--quantization") == "awq_marlin"
+    assert value_after(vllm_args(platform, bucket_of(platform), platform.resolved_models[0]), "--quantization") == "awq_marlin"
 
 
 def test_tool_parser_from_the_catalog_when_auto():
@@ -160,7 +160,7 @@ def test_parsers_absent_when_none():
         cfg["models"][0].update(toolCallParser="none", reasoningParser="none")
 
     platform = build_platform(qwen3, none)
-    args = vllm_args(platform, STACK, platform.resolved_models[0])
+    args = vllm_args(platform, bucket_of(platform), platform.resolved_models[0])
     for flag in ("--enable-auto-tool-choice", "--tool-call-parser", "--reasoning-parser"):
         assert flag not in args
 
@@ -170,7 +170,7 @@ def test_explicit_parser_overrides_the_catalog():
         cfg["models"][0].update(toolCallParser="qwen3_xml")
 
     platform = build_platform(explicit)
-    assert value_after(vllm_args(platform, STACK, platform.resolved_models[0]), "--tool-call-parser") == "qwen3_xml"
+    assert value_after(vllm_args(platform, bucket_of(platform), platform.resolved_models[0]), "--tool-call-parser") == "qwen3_xml"
 
 
 def test_lora_flags_and_name_path_pairs_on_the_mount():
@@ -207,7 +207,7 @@ def test_max_lora_rank_follows_the_config():
         cfg["models"][0]["loraAdapters"] = [{"name": "sql", "repository": SQL_REPO, "revision": SQL_REV}]
 
     platform = build_platform(one_adapter, rank)
-    args = vllm_args(platform, STACK, platform.resolved_models[0])
+    args = vllm_args(platform, bucket_of(platform), platform.resolved_models[0])
     assert value_after(args, "--max-lora-rank") == "16"
     assert value_after(args, "--max-loras") == "1"
 
@@ -230,7 +230,7 @@ def test_engine_args_after_streamer_and_lora_flags():
         cfg["models"][0]["engineArgs"] = ["--compilation-config.mode=3", "--enable-chunked-prefill"]
 
     platform = build_platform(lora, streamer, extra)
-    args = vllm_args(platform, STACK, platform.resolved_models[0])
+    args = vllm_args(platform, bucket_of(platform), platform.resolved_models[0])
     assert args[-2:] == ["--compilation-config.mode=3", "--enable-chunked-prefill"]
     assert args.index("--load-format") < len(args) - 2
     assert args.index("--lora-modules") < args.index("--load-format")

@@ -24,7 +24,7 @@ from .conftest import (
     QWEN_REV,
     SQL_REPO,
     SQL_REV,
-    STACK,
+    bucket_of,
     Variant,
     build_platform,
     variant,
@@ -37,7 +37,8 @@ QWEN_GIB = 7.61e9 / 2**30
 
 
 def job(name: str = "s3files", ref: WeightRef = QWEN, gib: float = QWEN_GIB) -> dict:
-    return render_preload_job(variant(name).platform, STACK, ref, gib)
+    platform = variant(name).platform
+    return render_preload_job(platform, bucket_of(platform), ref, gib)
 
 
 def pod(j: dict) -> dict:
@@ -203,7 +204,8 @@ def test_without_a_token_secret_the_job_reads_no_token():
 
 @pytest.mark.parametrize("name", ["s3files", "streamer"])
 def test_hugging_face_token_comes_from_secrets_manager_never_from_kubernetes(name: str):
-    j = render_preload_job(variant(name).platform, STACK, QWEN, QWEN_GIB, hf_token_secret_arn=SECRET_ARN)
+    platform = variant(name).platform
+    j = render_preload_job(platform, bucket_of(platform), QWEN, QWEN_GIB, hf_token_secret_arn=SECRET_ARN)
     e = env(j)
     assert e["HF_TOKEN_SECRET_ARN"] == {"name": "HF_TOKEN_SECRET_ARN", "value": SECRET_ARN}
     assert "HF_TOKEN" not in e  # the script fetches it itself, with the Job's Pod Identity
@@ -250,21 +252,21 @@ def test_adapter_jobs_target_their_own_paths():
     v = variant("lora")
     refs = weight_refs(v.model)
     assert refs == [QWEN, WeightRef(SQL_REPO, SQL_REV), WeightRef(DOCS_REPO, DOCS_REV)]
-    jobs = [render_preload_job(v.platform, STACK, ref, 2.0) for ref in refs]
+    jobs = [render_preload_job(v.platform, bucket_of(v.platform), ref, 2.0) for ref in refs]
     assert len({j["metadata"]["name"] for j in jobs}) == 3
     assert env(jobs[1])["TARGET"]["value"] == f"/models/{SQL_REPO}/{SQL_REV}"
     assert env(jobs[2])["REVISION"]["value"] == DOCS_REV
 
 
 def test_every_mount_has_a_volume(any_variant: Variant):
-    j = render_preload_job(any_variant.platform, STACK, QWEN, QWEN_GIB)
+    j = render_preload_job(any_variant.platform, bucket_of(any_variant.platform), QWEN, QWEN_GIB)
     assert {m["name"] for m in container(j)["volumeMounts"]} == set(volumes(j))
 
 
 def test_streamer_scratch_holds_the_checkpoint_as_downloaded():
     v = variant("tp4-streamer")
     # what program.build passes for a model's base weights (program.preload_sizes)
-    j = render_preload_job(v.platform, STACK, WeightRef(LLAMA_REPO, LLAMA_REV), preload_sizes(v.platform)[WeightRef(LLAMA_REPO, LLAMA_REV)])
+    j = render_preload_job(v.platform, bucket_of(v.platform), WeightRef(LLAMA_REPO, LLAMA_REV), preload_sizes(v.platform)[WeightRef(LLAMA_REPO, LLAMA_REV)])
     size = volumes(j)["scratch"]["emptyDir"]["sizeLimit"]
     assert size.endswith("Gi")
     # 70.6e9 params x 2 B (bf16 checkpoint) = 141.2e9 B = 131.5 GiB
@@ -276,11 +278,11 @@ def test_custom_bucket_and_claim():
         cfg["weights"] = {"loader": "streamer", "bucketName": "acme-weights", "prefix": "w"}
 
     platform = build_platform(custom)
-    j = render_preload_job(platform, STACK, QWEN, QWEN_GIB)
+    j = render_preload_job(platform, bucket_of(platform), QWEN, QWEN_GIB)
     assert env(j)["TARGET"]["value"] == f"s3://acme-weights/w/{QWEN_REPO}/{QWEN_REV}"
 
 
 def test_preload_jobs_are_schema_valid(any_variant: Variant):
     for i, ref in enumerate(weight_refs(any_variant.model)):
-        j = render_preload_job(any_variant.platform, STACK, ref, any_variant.model.weights_gib if i == 0 else 2.0)
+        j = render_preload_job(any_variant.platform, bucket_of(any_variant.platform), ref, any_variant.model.weights_gib if i == 0 else 2.0)
         assert validate_object(j, "1.34") == []

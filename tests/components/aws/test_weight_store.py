@@ -12,12 +12,13 @@ import pytest
 
 from components.aws.weight_store import WeightStore, WeightStoreArgs, _subnet
 from infra.plan.mocks import PlanMonitor, Registration
+from infra.render.weight_store import bucket_name
 from tests.conftest import reference_config
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
 NODE_SG = "sg-0nodes000000000"
-BUCKET = "llm-platform-dev-weights"
+BUCKET = f"llm-platform-dev-weights-{ACCOUNT}-{REGION}-an"  # the default, in the account regional namespace
 QWEN = "models/Qwen/Qwen2.5-Coder-7B-Instruct/c03e6d358207e414f1eca0bb1891e29f1db0e242"
 
 
@@ -33,7 +34,7 @@ def build(config, subnets=SUBNETS, with_provider=False) -> dict:
     def construct():
         provider = k8s.Provider("cluster", kubeconfig="{}") if with_provider else None
         store = WeightStore("weights", WeightStoreArgs(
-            platform=config, stack="dev", region=REGION, account_id=ACCOUNT, cluster_name="llm-dev",
+            platform=config, stack="dev", bucket=bucket_name(config, "dev", ACCOUNT, REGION), region=REGION, account_id=ACCOUNT, cluster_name="llm-dev",
             vpc_id="vpc-0offline0000000", private_subnet_ids=pulumi.Output.from_input(subnets),
             node_security_group_id=NODE_SG, k8s_provider=provider))
         outputs["hf_token_secret_arn"] = store.hf_token_secret_arn
@@ -68,7 +69,7 @@ def test_bucket_is_protected_and_retained(pulumi_mocks):
     build(platform())
     bucket = one(pulumi_mocks, "Bucket")
     assert bucket.type == "aws:s3/bucket:Bucket"  # the non-deprecated (V2-style) bucket of pulumi-aws 7
-    assert bucket.inputs == {"bucket": BUCKET}
+    assert bucket.inputs == {"bucket": BUCKET, "bucketNamespace": "account-regional"}
     assert bucket.protect and bucket.retain_on_delete
     key = one(pulumi_mocks, "Key")  # losing the key would lose the data
     assert key.protect and key.retain_on_delete
@@ -234,3 +235,10 @@ def test_the_token_secret_is_named_for_the_preload_jobs(pulumi_mocks):
 def test_without_a_token_secret_there_is_none(pulumi_mocks):
     outputs = build(platform())
     assert outputs["hf_token_secret_arn"] is None and outputs["hf_token_secret_resource"] is None
+
+
+def test_an_explicit_global_bucket_name_is_created_as_before(pulumi_mocks):
+    # Left unset rather than "global": buckets created before the account regional default must not
+    # see a new input (bucketNamespace forces a new bucket).
+    build(platform(weights={"loader": "s3files", "bucketName": "acme-llm-weights"}))
+    assert one(pulumi_mocks, "Bucket").inputs == {"bucket": "acme-llm-weights"}
