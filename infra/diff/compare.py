@@ -11,6 +11,7 @@ from ..plan.mocks import Registration
 from ..plan.runner import Plan, shown_inputs
 from ..render.labels import WEIGHTS_ANNOTATION
 from ..render.model_workload import weight_refs
+from .arguments import by_meaning, is_argument_list
 from .cascade import cascade
 from .changes import STACK_GROUP, CostDelta, InputChange, ModelImpact, PlanDiff, ResourceChange
 from .paths import MISSING, Token, format_path
@@ -18,7 +19,8 @@ from .replacement_rules import forces_replacement, k8s_group_kind, replace_rules
 from .warnings import change_warnings, warnings
 
 def diff_inputs(old: Any, new: Any, path: tuple[Token, ...] = ()) -> list[tuple[tuple[Token, ...], Any, Any]]:
-    """Leaf-level differences: dicts by key, lists by index; a value present on one side only is one change."""
+    """Leaf-level differences: dicts by key, lists by index, container arguments by flag
+    (`args["--max-model-len"]`); a value present on one side only is one change."""
     if old == new:
         return []
     if isinstance(old, dict) and isinstance(new, dict):
@@ -26,6 +28,9 @@ def diff_inputs(old: Any, new: Any, path: tuple[Token, ...] = ()) -> list[tuple[
         for key in sorted(old.keys() | new.keys(), key=str):
             out += diff_inputs(old.get(key, MISSING), new.get(key, MISSING), path + (key,))
         return out
+    if is_argument_list(path, old, new):
+        leaves = diff_inputs(by_meaning(old), by_meaning(new), path)
+        return leaves or [(path, old, new)]  # the same flags in another order: still a new pod template
     if isinstance(old, list) and isinstance(new, list):
         out = []
         for i in range(max(len(old), len(new))):
