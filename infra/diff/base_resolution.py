@@ -14,6 +14,17 @@ from ..stack_file import StackFile, load_stack_file
 class Side:
     stack_file: StackFile | None  # None: the stack file does not exist at the base ref
     label: str
+    # A git ref: the repository, the ref, and the stack file's path in it (None: the base is a stack file).
+    root: Path | None = None
+    ref: str | None = None
+    relative: str | None = None
+
+    def ref_has_program(self) -> bool:
+        """The ref's tree holds this program (so its own code can plan the base)."""
+        if self.root is None:
+            return False
+        return all(_git(["cat-file", "-e", f"{self.ref}:{path}"], self.root).returncode == 0
+                   for path in ("Pulumi.yaml", "infra/__main__.py"))
 
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
@@ -54,6 +65,6 @@ def resolve_base(base: str, new_path: Path, stack: str, project: str, workdir: P
     copy = workdir / f"Pulumi.{stack}.yaml"
     copy.write_text(shown.stdout)
     try:
-        return Side(load_stack_file(copy, project), label)
+        return Side(load_stack_file(copy, project), label, root=root, ref=base, relative=relative)
     except ConfigError as exc:
         raise relabel(exc, copy, label) from None

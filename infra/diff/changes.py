@@ -87,6 +87,7 @@ class PlanDiff:
     models: list[ModelImpact]
     cost: CostDelta | None = None
     warnings: list[str] = field(default_factory=list)  # hazards from the configs (infra.diff.warnings)
+    base_code: str = ""  # which code planned the base side, and why (infra.diff.base_code)
 
     def of(self, *actions: str) -> list[ResourceChange]:
         return [r for r in self.resources if r.action in actions]

@@ -29,7 +29,8 @@ def render_markdown(d: PlanDiff) -> str:
         f"<!-- llm-platform-diff:{d.stack} -->",
         f"### `{d.stack}`: {d.summary()}",
         "",
-        f"Compared with `{d.base_label}` (offline plans of both sides; `{d.unchanged}` resources unchanged).",
+        f"Compared with `{d.base_label}` (offline plans of both sides; `{d.unchanged}` resources unchanged"
+        + (f"; {d.base_code}" if d.base_code else "") + ").",
         "",
         f"- **{cost_sentence(d)}**",
         f"- **{models_sentence(d)}**",

@@ -12,7 +12,8 @@ def render_text(d: PlanDiff, color: bool = False) -> str:
     def paint(marker: str) -> str:
         return f"{colors[marker]}{marker}{reset}" if color else marker
 
-    lines = [f"llm-platform diff of stack {d.stack}: {d.base_label} -> {d.new_label}", ""]
+    lines = [f"llm-platform diff of stack {d.stack}: {d.base_label} -> {d.new_label}"]
+    lines += [f"({d.base_code})", ""] if d.base_code else [""]
     if d.warnings:
         lines += ["Warnings:"] + [f"  ! {w}" for w in d.warnings] + [""]
     if d.empty:

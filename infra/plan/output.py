@@ -113,6 +113,9 @@ def plan_document(plan: Plan, validation: list[str]) -> dict:
                 "retainOnDelete": r.retain_on_delete,
                 "deleteBeforeReplace": r.delete_before_replace,
                 "aliases": r.aliases,
+                "ignoreChanges": r.ignore_changes,
+                "replaceOnChanges": r.replace_on_changes,
+                "propertyDependencies": r.property_dependencies,
                 "inputs": canonical(r.inputs),
             }
             for r in plan.resources
