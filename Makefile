@@ -14,7 +14,7 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_LOCK := requirements-checkov.txt
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: plan check test bench golden checkov venv lock clean
+.PHONY: plan check preflight test bench golden checkov venv lock clean
 
 venv: $(STAMP)
 
@@ -47,6 +47,10 @@ plan: $(STAMP)
 ## Policy checks on a stack's offline plan (the same rules as `pulumi preview --policy-pack policies`)
 check: $(STAMP)
 	@$(PY) -m infra check $(if $(ARGS),$(ARGS),--stack $(STACK))
+
+## Read-only checks of the AWS account before `pulumi up` (needs your AWS credentials): STACK=prod make preflight
+preflight: $(STAMP)
+	@$(PY) -m infra preflight $(if $(ARGS),$(ARGS),--stack $(STACK))
 
 ## Unit, schema, Helm-engine and end-to-end tests (all offline)
 test: $(STAMP)

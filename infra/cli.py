@@ -32,6 +32,9 @@ def parser() -> argparse.ArgumentParser:
     _stack_args(diff)
     diff.add_argument("--base", required=True, help="git ref (e.g. origin/main) or a stack file to compare against")
     diff.add_argument("--markdown", action="store_true", help="print a pull-request comment")
+    preflight = sub.add_parser("preflight", help="read-only checks of the AWS account before `pulumi up` "
+                               "(your AWS credentials)")
+    _stack_args(preflight)
     bench = sub.add_parser("bench", help="plan time and peak memory for generated stacks of 1 to 200 models")
     bench.add_argument("--models", default="1,10,50,100,200", help="comma-separated model counts")
     return p
@@ -47,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         from .check import main as check_main
 
         return check_main(args)
+    if args.command == "preflight":
+        from .preflight.command import main as preflight_main
+
+        return preflight_main(args)
     if args.command == "diff":
         from .diff.command import main as diff_main
 

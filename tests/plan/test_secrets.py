@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.plan.secrets import needed_secrets, secret_lines
+from infra.plan.secrets import needed_secrets, secret_lines, shape_problem
 from infra.render.gateway import gateway_secret_names
 from infra.render.observability.receivers import receiver_secret_names
 from tests.conftest import REFERENCE_STACKS, reference_config
@@ -36,3 +36,25 @@ def test_one_secret_read_twice_is_listed_once_with_both_readers():
         {"name": "hook", "type": "webhook", "credentialsSecret": "llm-platform/dev/tenants/dev-team"}]})
     (secret,) = [s for s in needed_secrets(platform) if s.name == "llm-platform/dev/tenants/dev-team"]
     assert secret.reader == "tenant dev-team (gateway API key); alert receiver hook"
+
+
+@pytest.mark.parametrize(("kind", "value", "problem"), [
+    ("api-key", "a" * 64, None),
+    ("api-key", "short", "is 5 characters"),
+    ("api-key", "", "is empty"),
+    ("raw", " sk-abc", "leading or trailing whitespace"),
+    ("hf-token", "hf_abc", None),
+    ("hf-token", '{"token": "hf_abc"}', None),
+    ("hf-token", '{"token": "abc"}', "is not a Hugging Face token"),
+    ("hf-token", "{not json", 'is neither a raw token nor JSON {"token": "hf_..."}'),
+    ("slack-url", "https://hooks.slack.com/services/T/B/x", None),
+    ("slack-url", "https://example.com/hook", "is not a Slack incoming-webhook URL"),
+    ("url", "http://alerts.internal/hook", "is not an https:// URL"),
+    ("pagerduty-key", "0123456789abcdef0123456789ABCDEF", None),
+    ("pagerduty-key", "R0123", "is not a PagerDuty Events API v2 routing key"),
+])
+def test_secret_shapes(kind, value, problem):
+    found = shape_problem(kind, value)
+    assert found is None if problem is None else (found is not None and problem in found)
+    if found is not None and value.strip():
+        assert value.strip() not in found  # the value itself is never echoed
