@@ -137,3 +137,14 @@ def test_the_access_commands_name_what_is_really_there():
         assert GRAFANA_ADMIN_PASSWORD_KEY in str(admin.inputs["stringData"])
         assert f"--name {plan.platform.cluster.name} " in commands["kubeconfig"]
         assert ("gatewayCa" in commands) == (plan.platform.gateway.tls.issuer == "privateCa")
+        # The port-forward names the proxies' Service as the EnvoyProxy pins it, and a port the Gateway listens on.
+        (proxy,) = [r.inputs for r in plan.resources if r.inputs.get("kind") == "EnvoyProxy"]
+        pinned = proxy["spec"]["provider"]["kubernetes"]["envoyService"]["name"]
+        (gateway,) = [r.inputs for r in plan.resources if r.inputs.get("kind") == "Gateway"]
+        ports = {listener["port"] for listener in gateway["spec"]["listeners"]}
+        namespace, _, service, mapping = commands["gatewayPortForward"].split()[2:6]
+        assert (namespace, service) == (gateway["metadata"]["namespace"], f"svc/{pinned}")
+        assert int(mapping.split(":")[1]) in ports
+        tenants = plan.platform.gateway.tenants
+        assert {k.split(":", 1)[1] for k in commands if k.startswith("tenantKey:")} == set(tenants)
+        assert f"https://{plan.platform.gateway.tls.hostname}/v1/models" in commands["firstRequest"]
