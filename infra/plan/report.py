@@ -14,6 +14,7 @@ from ..render.services.semantic_router_config import classifier_paths
 from ..sizing import gib
 from .availability import availability_lines
 from .secrets import secret_lines
+from .spend import spend_lines
 from .mocks import Registration
 from .runner import Plan
 
@@ -263,7 +264,9 @@ def render_text(plan: Plan, validation: list[str], manifests_dir: str | None, co
         "",
         *secret_lines(plan.platform, plan.stack_file.values.get("aws:region", "us-east-1")),
         "",
-        *cost_lines(estimate(plan.platform, plan.stack)),
+        *cost_lines(cost := estimate(plan.platform, plan.stack)),
+        "",
+        *spend_lines(cost, plan.platform),
         "",
     ]
     objects = len(plan.kubernetes_objects())
