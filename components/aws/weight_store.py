@@ -64,12 +64,20 @@ class WeightStore(pulumi.ComponentResource):
         kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
         guarded = pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True)
 
+        adopt = weights.adopt
+        # Adopting what an earlier stack kept: the next `pulumi up` imports the key and the bucket under this
+        # component instead of creating them. An import must match the real resource, so the key's
+        # description (it names the old stack) and deletion window (AWS does not report it) are left as found.
+        key_opts = guarded if adopt is None else pulumi.ResourceOptions.merge(guarded, pulumi.ResourceOptions(
+            import_=adopt.kms_key_arn.rsplit("/", 1)[1], ignore_changes=["description", "deletionWindowInDays"]))
+        bucket_opts = guarded if adopt is None else pulumi.ResourceOptions.merge(
+            guarded, pulumi.ResourceOptions(import_=args.bucket))
         key = aws.kms.Key(f"{name}-key", description=f"llm-platform {args.stack}: model weights bucket",
-                          enable_key_rotation=True, deletion_window_in_days=30, opts=guarded)
+                          enable_key_rotation=True, deletion_window_in_days=30, opts=key_opts)
         # A name in the account regional format can only be created in that namespace; others stay global
         # (left unset, as buckets created before the account regional default were).
         namespace = ACCOUNT_REGIONAL if namespace_of(args.bucket) == ACCOUNT_REGIONAL else None
-        bucket = aws.s3.Bucket(f"{name}-bucket", bucket=args.bucket, bucket_namespace=namespace, opts=guarded)
+        bucket = aws.s3.Bucket(f"{name}-bucket", bucket=args.bucket, bucket_namespace=namespace, opts=bucket_opts)
         versioning = aws.s3.BucketVersioning(
             f"{name}-versioning", bucket=bucket.id,
             versioning_configuration={"status": "Enabled"}, opts=kept)

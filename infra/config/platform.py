@@ -210,6 +210,11 @@ class PlatformConfig(StackModel):
         bucket = self.weights.bucket_name and explicit_name_problem(self.weights.bucket_name, region)
         if bucket:
             found.append(Issue(("weights", "bucketName"), bucket))
+        adopt = self.weights.adopt
+        if adopt is not None and adopt.kms_key_arn.split(":")[3] != region:
+            found.append(Issue(("weights", "adopt", "kmsKeyArn"), f"{adopt.kms_key_arn!r} is a key of region "
+                               f"{adopt.kms_key_arn.split(':')[3]}, but the stack deploys to {region}; allowed: the "
+                               f"kept bucket's key, in {region}"))
         return found + self._zone_issues(region)
 
     def _zone_issues(self, region: str) -> list[Issue]:

@@ -5,12 +5,19 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from .base import K8sName, SecretsManagerSecret, StackModel, bucket_name_problem
 
 WeightLoader = Literal["s3files", "streamer"]
 
+
+
+class AdoptConfig(StackModel):
+    """A weights bucket and its KMS key left in AWS by an earlier stack (both are retained on destroy)."""
+
+    kms_key_arn: str = Field(pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$",
+                             description="ARN of the bucket's KMS key (its objects are encrypted with it)")
 
 
 class WeightsConfig(StackModel):
@@ -30,6 +37,16 @@ class WeightsConfig(StackModel):
         description="name of the AWS Secrets Manager secret holding the Hugging Face token (gated models)",
     )
     volume_claim_name: K8sName = Field(default="model-weights", description="PVC name of the S3 Files volume")
+    adopt: AdoptConfig | None = Field(
+        default=None, description="take over a bucket and KMS key kept from an earlier stack (pulumi import on the "
+        "next `pulumi up`) instead of creating them")
+
+    @model_validator(mode="after")
+    def _adopt_names_the_bucket(self) -> "WeightsConfig":
+        if self.adopt is not None and self.bucket_name is None:
+            raise ValueError("adopt needs bucketName: the kept bucket's name (the default name may differ from it); "
+                             "allowed: adopt together with bucketName")
+        return self
 
     @field_validator("bucket_name")
     @classmethod

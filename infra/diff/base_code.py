@@ -61,7 +61,7 @@ def registrations(document: dict) -> list[Registration]:
             protect=r.get("protect", False), retain_on_delete=r.get("retainOnDelete", False),
             delete_before_replace=r.get("deleteBeforeReplace", False), aliases=r.get("aliases", []),
             ignore_changes=r.get("ignoreChanges", []), replace_on_changes=r.get("replaceOnChanges", []),
-            property_dependencies=r.get("propertyDependencies", {}),
+            property_dependencies=r.get("propertyDependencies", {}), import_id=r.get("importId"),
         )
         for r in document["resources"]
     ]

@@ -113,6 +113,7 @@ class Registration:
     ignore_changes: list[str] = field(default_factory=list)
     replace_on_changes: list[str] = field(default_factory=list)
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    import_id: str | None = None  # the `import` resource option: an existing resource this one adopts
     revealed: dict | None = None  # a Helm release's inputs with secrets shown (for the engine tests only)
 
     @property
@@ -236,6 +237,7 @@ class PlanMonitor(MockMonitor):
                     ignore_changes=list(request.ignoreChanges),
                     replace_on_changes=list(request.replaceOnChanges),
                     property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+                    import_id=request.importId or None,
                 )
             )
         return response

@@ -116,6 +116,7 @@ def plan_document(plan: Plan, validation: list[str]) -> dict:
                 "ignoreChanges": r.ignore_changes,
                 "replaceOnChanges": r.replace_on_changes,
                 "propertyDependencies": r.property_dependencies,
+                "importId": r.import_id,
                 "inputs": canonical(r.inputs),
             }
             for r in plan.resources

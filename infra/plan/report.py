@@ -43,7 +43,8 @@ def tree_lines(plan: Plan, color: bool = False) -> list[str]:
         for i, r in enumerate(nodes):
             last = i == len(nodes) - 1
             flags = [f for f, on in (("protected", r.protect), ("retained on delete", r.retain_on_delete),
-                                     ("delete-before-replace", r.delete_before_replace)) if on]
+                                     ("delete-before-replace", r.delete_before_replace),
+                                     (f"imports {r.import_id}", r.import_id)) if on]
             detail = _k8s_label(r)
             suffix = (f"  ({detail})" if detail else "") + (f"  [{', '.join(flags)}]" if flags else "")
             rows.append((f"{prefix}{'└─ ' if last else '├─ '}{r.type}", r.name, suffix))

@@ -167,3 +167,19 @@ def test_more_zones_than_the_region_has_is_refused_per_region():
         check("us-east-1", 6)
     assert "allowed: 2 to 5 in us-east-1" in caught.value.lines[0]
     assert check("sa-east-1", 4).network.availability_zones == 4  # not listed: pulumi up looks its zones up
+
+
+KEY = "arn:aws:kms:us-east-1:123456789012:key/0b5c4e7e-2f4a-4a8e-9d51-8a3c1b6f0e11"
+
+
+@pytest.mark.parametrize(("weights", "says"), [
+    ({"adopt": {"kmsKeyArn": KEY}}, "llm-platform:weights: adopt needs bucketName"),
+    ({"bucketName": "kept", "adopt": {"kmsKeyArn": KEY.replace("us-east-1", "eu-west-1")}},
+     "llm-platform:weights.adopt.kmsKeyArn: 'arn:aws:kms:eu-west-1:"),
+    ({"bucketName": "kept", "adopt": {"kmsKeyArn": "alias/weights"}}, "llm-platform:weights.adopt.kmsKeyArn: "),
+])
+def test_adopting_needs_the_bucket_name_and_a_key_of_the_region(weights, says):
+    with pytest.raises(ConfigError) as caught:
+        reference_config("dev", weights=WEIGHTS | weights)
+    (line,) = caught.value.lines
+    assert says in line

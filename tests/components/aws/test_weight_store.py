@@ -242,3 +242,22 @@ def test_an_explicit_global_bucket_name_is_created_as_before(pulumi_mocks):
     # see a new input (bucketNamespace forces a new bucket).
     build(platform(weights={"loader": "s3files", "bucketName": "acme-llm-weights"}))
     assert one(pulumi_mocks, "Bucket").inputs == {"bucket": "acme-llm-weights"}
+
+
+KEPT_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0b5c4e7e-2f4a-4a8e-9d51-8a3c1b6f0e11"
+
+
+def test_adopting_a_kept_bucket_imports_it_and_its_key_under_the_weight_store(pulumi_mocks):
+    build(platform(weights={"loader": "s3files", "bucketName": "acme-llm-weights", "adopt": {"kmsKeyArn": KEPT_KEY}}))
+    bucket, key = one(pulumi_mocks, "Bucket"), one(pulumi_mocks, "Key")
+    store = pulumi_mocks.named("weights")
+    assert (bucket.import_id, key.import_id) == ("acme-llm-weights", KEPT_KEY.rsplit("/", 1)[1])
+    assert bucket.parent == key.parent == store.urn  # the URNs a later `pulumi up` expects: nothing moves
+    assert bucket.protect and bucket.retain_on_delete and key.protect and key.retain_on_delete
+    assert sorted(key.ignore_changes) == ["deletionWindowInDays", "description"]
+    assert not [r for r in pulumi_mocks.registrations if r.import_id and r not in (bucket, key)]
+
+
+def test_without_adopt_nothing_is_imported(pulumi_mocks):
+    build(platform())
+    assert not [r for r in pulumi_mocks.registrations if r.import_id]
