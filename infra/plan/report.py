@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import textwrap
 from collections import Counter
 
 from ..catalog.platform_versions import SEMANTIC_ROUTER_VERSION
@@ -18,20 +20,50 @@ from .spend import spend_lines
 from .mocks import Registration
 from .runner import Plan
 
+WRAP = 110  # prose lines (legends, assumptions) wrap here; tables keep their rows whole
 GREEN, BOLD, DIM, RESET = "\033[32m", "\033[1m", "\033[2m", "\033[0m"
 
 
 def _k8s_label(r: Registration) -> str:
+    """The object's namespace/name (its kind is the short type beside it)."""
     meta = r.inputs.get("metadata") or {}
-    kind = r.inputs.get("kind")
-    if not kind:
+    if not r.inputs.get("kind"):
         return ""
     ns = meta.get("namespace")
-    return f"{kind} {ns + '/' if ns else ''}{meta.get('name', '')}"
+    return f"{ns + '/' if ns else ''}{meta.get('name', '')}"
 
 
-def tree_lines(plan: Plan, color: bool = False) -> list[str]:
-    """Every resource under its parent, children in name order (registration order is not stable)."""
+def short_type(token: str) -> str:
+    """`aws:iam/role:Role` -> `aws:Role`, `kubernetes:apps/v1:Deployment` -> `k8s:Deployment`,
+    `llm-platform:serving:ModelRelease` -> `ModelRelease`; other tokens unchanged."""
+    package, _, rest = token.partition(":")
+    kind = rest.rsplit(":", 1)[-1]
+    if package == "llm-platform":
+        return kind
+    if package in ("aws", "random") and rest.count(":") == 1:
+        return f"{package}:{kind}"
+    if package == "kubernetes" and rest.count(":") == 1:
+        return f"k8s:{kind}"
+    return token
+
+
+TREE_LEGEND = ("Types are short in the tree: aws:<Kind> is aws:<module>/<resource>:<Kind>, k8s:<Kind> is "
+               "kubernetes:<group>/<version>:<Kind>, random:<Kind> is random:index/<resource>:<Kind>, and a bare "
+               "<Type> is the component llm-platform:<module>:<Type>; the full tokens are in the counts below and "
+               "in --json. (namespace/name) is the Kubernetes object; [..] are resource options.")
+
+
+def tree_lines(plan: Plan, color: bool = False, width: int | None = None) -> list[str]:
+    """Every resource under its parent, children in name order (registration order is not stable), with
+    short type names (full tokens where two types would shorten alike); lines cut to `width` if given."""
+    shorts: dict[str, set[str]] = {}
+    for r in plan.resources:
+        shorts.setdefault(short_type(r.type), set()).add(r.type)
+
+    def shown(token: str) -> str:
+        short = short_type(token)
+        return short if len(shorts.get(short, ())) <= 1 else token
+
     children: dict[str | None, list[Registration]] = {}
     for r in plan.resources:
         children.setdefault(r.parent, []).append(r)
@@ -47,13 +79,17 @@ def tree_lines(plan: Plan, color: bool = False) -> list[str]:
                                      (f"imports {r.import_id}", r.import_id)) if on]
             detail = _k8s_label(r)
             suffix = (f"  ({detail})" if detail else "") + (f"  [{', '.join(flags)}]" if flags else "")
-            rows.append((f"{prefix}{'└─ ' if last else '├─ '}{r.type}", r.name, suffix))
+            rows.append((f"{prefix}{'└─ ' if last else '├─ '}{shown(r.type)}", r.name, suffix))
             walk(children.get(r.urn, []), prefix + ("   " if last else "│  "))
 
     walk([r for r in plan.resources if r.parent not in urns], "")
-    width = max(len(label) for label, _, _ in rows) + 2
-    plus = f"{GREEN}+{RESET}" if color else "+"
-    return [f"  {plus} {label.ljust(width)}{name}{suffix}" for label, name, suffix in rows]
+    column = max(len(label) for label, _, _ in rows) + 2
+    lines = [(f"  + {label.ljust(column)}{name}{suffix}") for label, name, suffix in rows]
+    if width:
+        lines = [line if len(line) <= width else line[:width - 1] + "…" for line in lines]
+    if color:
+        lines = [line.replace("  + ", f"  {GREEN}+{RESET} ", 1) for line in lines]
+    return lines
 
 
 def count_lines(plan: Plan) -> list[str]:
@@ -156,7 +192,9 @@ def cost_lines(cost: CostEstimate) -> list[str]:
                                         for i, (c, w) in enumerate(zip(row, widths))).rstrip())
     out.append("")
     out.append("Cost assumptions:")
-    out += [f"  - {a}" for a in cost.assumptions]
+    for assumption in cost.assumptions:
+        out += textwrap.wrap(assumption, WRAP, initial_indent="  - ", subsequent_indent="    ",
+                             break_on_hyphens=False)
     return out
 
 
@@ -248,26 +286,42 @@ def _virtual_model(p: PlatformConfig) -> str:
             f"otherwise {router.default_model})")
 
 
+def wrapped(lines: list[str]) -> list[str]:
+    """Prose lines wrapped at WRAP, continuing under their text: "  - item", "  note: ...", "Heading: ...";
+    other indented lines (a command to copy, a table row) stay whole."""
+    out = []
+    for line in lines:
+        bullet = next((b for b in ("  - ", "  note: ") if line.startswith(b)), "")
+        if len(line) <= WRAP or (not bullet and line.startswith(" ")):  # commands and tables stay whole
+            out.append(line)
+            continue
+        out += textwrap.wrap(line[len(bullet):], WRAP, initial_indent=bullet, break_on_hyphens=False,
+                             subsequent_indent=" " * (len(bullet) or 2), break_long_words=False)
+    return out
+
+
 def render_text(plan: Plan, validation: list[str], manifests_dir: str | None, color: bool = False) -> str:
     b, r = (BOLD, RESET) if color else ("", "")
     parts = [
         f"{b}llm-platform plan{r}: stack {plan.stack} ({plan.stack_file.display_path}), rendered offline under Pulumi mocks",
         "",
-        *context_lines(plan),
+        *wrapped(context_lines(plan)),
         "",
-        *tree_lines(plan, color),
+        *tree_lines(plan, color, shutil.get_terminal_size().columns if color else None),
+        "",
+        *textwrap.wrap(TREE_LEGEND, WRAP, break_on_hyphens=False),
         "",
         *count_lines(plan),
         "",
-        *fit_lines(plan),
+        *wrapped(fit_lines(plan)),
         "",
-        *availability_lines(plan.platform, uses_global_rate_limit(plan.platform)),
+        *wrapped(availability_lines(plan.platform, uses_global_rate_limit(plan.platform))),
         "",
-        *secret_lines(plan.platform, plan.stack_file.values.get("aws:region", "us-east-1")),
+        *wrapped(secret_lines(plan.platform, plan.stack_file.values.get("aws:region", "us-east-1"))),
         "",
         *cost_lines(cost := estimate(plan.platform, plan.stack)),
         "",
-        *spend_lines(cost, plan.platform),
+        *wrapped(spend_lines(cost, plan.platform)),
         "",
     ]
     objects = len(plan.kubernetes_objects())

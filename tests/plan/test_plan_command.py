@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import json
 import subprocess
 import sys
@@ -40,7 +42,11 @@ def test_plan_of_dev_shows_one_release_with_its_preload(capsys):
     assert main(["plan", "--stack", "dev", "--no-manifests"]) == 0
     out = capsys.readouterr().out
     assert "llm-platform:serving:ModelRelease" in out and "qwen-coder-deployment" in out
-    assert "llm-platform:weights:WeightPreload" in out
+    assert "llm-platform:weights:WeightPreload" in out  # the full tokens, in the counts
+    tree = [line for line in out.splitlines() if line.startswith("  + ")]
+    assert "  + ├─ ModelRelease " in "\n".join(tree) and any("k8s:Deployment" in line for line in tree)
+    assert not any("kubernetes:apps/v1:Deployment" in line for line in tree)
+    assert "Types are short in the tree: aws:<Kind> is aws:<module>/<resource>:<Kind>" in out
     assert "qwen-coder  1 x L4" in out
 
 
@@ -128,3 +134,18 @@ def test_what_only_the_running_program_refuses_is_one_line_too(tmp_path, capsys)
         assert err == [f"error: {path}: network.availabilityZones asks for 4 zones but the region offers 3 usable "
                        "ones (sa-east-1a, sa-east-1b, sa-east-1c); allowed: at most 3"]
     assert not (tmp_path / "out").exists()
+
+
+def test_short_types_fall_back_to_full_tokens_where_two_would_shorten_alike_and_lines_fit_a_width():
+    from infra.plan.mocks import Registration
+    from infra.plan.report import short_type, tree_lines
+    from tests.conftest import reference_plan
+
+    assert short_type("aws:iam/role:Role") == "aws:Role" and short_type("pulumi:providers:kubernetes") == \
+        "pulumi:providers:kubernetes"
+    plan = copy.deepcopy(reference_plan("dev"))
+    plan.resources.append(Registration(urn="urn:x", type="aws:other/role:Role", name="twin", custom=True, inputs={},
+                                       parent=None, provider=None))
+    lines = tree_lines(plan, width=80)
+    assert all(len(line) <= 80 for line in lines)
+    assert any("aws:iam/role:Role" in line for line in tree_lines(plan))
