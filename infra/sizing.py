@@ -108,14 +108,34 @@ def tensor_parallel_problem(architecture: ModelArchitecture, gpus: int) -> str |
     return None
 
 
-def alternatives(inp: FitInput) -> list[str]:
-    """Smallest changes that would fit: more GPUs of the same type, a larger GPU, or FP8 weights."""
+@dataclass(frozen=True)
+class PoolRoom:
+    """What a replica's GPU count must also fit: the pool's gpuLimit, with replicas.max plus one surge."""
+
+    pool: str
+    gpu_limit: int
+    replicas_max: int
+
+    def also_needs(self, gpus: int) -> str:
+        """The further edit a suggestion of `gpus` per replica needs for the stack to plan, or ""."""
+        needed = (self.replicas_max + 1) * gpus
+        if needed <= self.gpu_limit:
+            return ""
+        fewer = self.gpu_limit // gpus - 1
+        lower = f" (or replicas.max: {fewer})" if fewer >= 1 else ""
+        return (f" with gpuPools.{self.pool}.gpuLimit: {needed}{lower} for {self.replicas_max} replicas plus one "
+                f"surge at {gpus} GPUs each")
+
+
+def alternatives(inp: FitInput, room: PoolRoom | None = None) -> list[str]:
+    """Smallest changes that would fit: more GPUs of the same type, a larger GPU, or FP8 weights; with
+    `room`, each names the pool edit it also needs, so following it plans."""
     found: list[str] = []
     for gpus in TENSOR_PARALLEL_SIZES:
         if gpus <= inp.gpus or gpus > inp.gpu.max_gpus_per_instance:
             continue
         if tensor_parallel_problem(inp.architecture, gpus) is None and fit(_with(inp, gpus=gpus)).fits:
-            found.append(f"gpusPerReplica: {gpus} ({gpus} x {inp.gpu.name})")
+            found.append(f"gpusPerReplica: {gpus} ({gpus} x {inp.gpu.name}){room.also_needs(gpus) if room else ''}")
             break
     for gpu in sorted(GPU_TYPES.values(), key=lambda g: (g.memory_mib, g.cheapest_hourly_per_gpu() or 1e9)):
         if gpu.memory_mib <= inp.gpu.memory_mib or gpu.max_gpus_per_instance < inp.gpus:
@@ -139,7 +159,7 @@ def gib(value: float) -> str:
     return f"{value / GIB:.1f} GiB"
 
 
-def explain_misfit(report: FitReport) -> str:
+def explain_misfit(report: FitReport, room: PoolRoom | None = None) -> str:
     inp = report.input
     text = (
         f"does not fit {inp.gpus} x {inp.gpu.name} ({inp.gpu.memory_gib:.1f} GiB each) at "
@@ -148,5 +168,5 @@ def explain_misfit(report: FitReport) -> str:
         f"{inp.context_window}-token sequence {gib(report.one_sequence_bytes)}), has {gib(report.usable_bytes)}; "
         f"short by {gib(report.shortfall_bytes)}"
     )
-    options = alternatives(inp)
-    return text + (f"; would fit with {' or '.join(options)}" if options else "; no GPU in the catalog fits it: lower contextWindow")
+    options = alternatives(inp, room)
+    return text + (f"; would fit with {'; or '.join(options)}" if options else "; no GPU in the catalog fits it: lower contextWindow")

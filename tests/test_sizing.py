@@ -235,7 +235,7 @@ def test_misfit_llama_70b_bf16_on_one_h100():
     assert text.startswith("does not fit 1 x H100 (80.0 GiB each) at gpuMemoryUtilization 0.92: ")
     assert ("needs 138.0 GiB (weights 131.5 GiB + overhead 4.0 GiB + KV cache for one 8192-token sequence "
             "2.5 GiB), has 73.6 GiB; short by 64.4 GiB") in text
-    assert text.endswith("; would fit with gpusPerReplica: 2 (2 x H100) or quantization: fp8")
+    assert text.endswith("; would fit with gpusPerReplica: 2 (2 x H100); or quantization: fp8")
     assert "H200" not in text
 
 
@@ -270,3 +270,25 @@ def test_misfit_without_any_way_out():
     text = explain_misfit(fit(inp(huge, GPU_TYPES["H200"], gpus=8, quantization="none", context=8_192)))
     assert "would fit with" not in text
     assert text.endswith("; no GPU in the catalog fits it: lower contextWindow")
+
+
+def test_following_the_suggestion_for_the_readmes_swap_gives_a_stack_that_validates():
+    import json
+
+    import pytest
+
+    from infra.config import ConfigError
+    from tests.conftest import reference_config, reference_stack_file
+
+    values = reference_stack_file("dev").values
+    models = json.loads(values["llm-platform:models"])
+    models[0] |= {"repository": "Qwen/Qwen3-Coder-30B-A3B-Instruct-FP8",
+                  "revision": "dcaee4d4dfc5ee71ad501f01f530e5652438fde0"}
+    with pytest.raises(ConfigError) as caught:
+        reference_config("dev", models=models)
+    (line,) = caught.value.lines
+    assert "would fit with gpusPerReplica: 2 (2 x L4) with gpuPools.l4.gpuLimit: 6 (or replicas.max: 1)" in line
+    models[0]["gpusPerReplica"] = 2
+    pools = json.loads(values["llm-platform:gpuPools"])
+    pools["l4"]["gpuLimit"] = 6
+    assert reference_config("dev", models=models, gpuPools=pools).resolved_models[0].gpus == 2

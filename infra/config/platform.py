@@ -19,7 +19,7 @@ from ..catalog.platform_versions import ami_alias, check_karpenter_supports
 from ..catalog.models import ModelArchitecture, catalog_model
 from ..catalog.s3_buckets import explicit_name_problem
 from ..catalog.vllm import MANAGED_FLAGS, MANAGED_SHORT_FLAGS, QUANTIZATION, vllm_cli
-from ..sizing import FitInput, FitReport, checkpoint_gib, explain_misfit, fit, tensor_parallel_problem
+from ..sizing import FitInput, FitReport, PoolRoom, checkpoint_gib, explain_misfit, fit, tensor_parallel_problem
 from ..startup_budget import MAX_BUDGET_SECONDS, expected_start_seconds, startup_budget_for
 from .base import PoolName, StackModel
 from .autoscaling_checks import autoscaling_issues
@@ -317,7 +317,8 @@ class PlatformConfig(StackModel):
             return found
         report = fit(self._fit_input(model, pool, arch))
         if not report.fits:
-            found.append(Issue(at, f"{model.name!r} {explain_misfit(report)}"))
+            room = PoolRoom(model.pool, pool.gpu_limit, model.replicas.max)
+            found.append(Issue(at, f"{model.name!r} {explain_misfit(report, room)}"))
         start = expected_start_seconds(model.gpus_per_replica, checkpoint_gib(arch), self.weights.loader)
         if start > MAX_BUDGET_SECONDS:
             found.append(Issue(("weights", "loader"), f"{model.name!r} is modelled to take {start:.0f} s to load its "
