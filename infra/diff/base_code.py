@@ -44,7 +44,14 @@ def extract_tree(root: Path, ref: str, dest: Path) -> str:
         raise Unavailable(f"git archive {ref} failed: {archive.stderr.decode(errors='replace').strip()}")
     dest.mkdir(parents=True, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(dest, filter="data")  # paths stay under dest
+        if hasattr(tarfile, "data_filter"):  # Python 3.11.4+: paths stay under dest, no special files
+            tar.extractall(dest, filter="data")
+        else:  # older 3.11: git's own archive of its own tree, checked the same way by hand
+            root = dest.resolve()
+            for member in tar.getmembers():
+                if not (member.isfile() or member.isdir()) or not (root / member.name).resolve().is_relative_to(root):
+                    raise Unavailable(f"git archive {ref} holds {member.name!r}, which this diff does not extract")
+            tar.extractall(dest)
     return commit
 
 
