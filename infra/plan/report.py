@@ -136,7 +136,23 @@ def fit_lines(plan: Plan) -> list[str]:
                        "weights and their completion marker are in the weight store.")
         if m.config.quantization == "fp8" and not m.pool.gpu_type.fp8_compute:
             out.append(f"  note: {m.name}: {m.pool.gpu} has no FP8 compute; vLLM runs FP8 weights as W8A16 (FP8-Marlin).")
+    out += ["  - " + FIT_LEGEND]
     return out
+
+
+FIT_LEGEND = (
+    "Columns: GPUS/REPLICA tensor-parallel GPUs of the pool's type; QUANT the weights' quantization (and the KV "
+    "cache's dtype when not auto); WEIGHTS the weights on the GPUs, GiB = 2^30 bytes; KV/TOKEN the KV cache one "
+    "token takes over all layers, KiB = 2^10 bytes; KV BUDGET what is left for the KV cache after weights and "
+    "overhead; CONTEXT contextWindow (vLLM's --max-model-len), tokens; FULL-CTX SEQS how many CONTEXT-long "
+    "sequences the budget holds at once; MAX SEQS maxNumSeqs, the most sequences vLLM batches; REPLICAS "
+    "replicas.min-max; HOST the cheapest instance of the pool that holds one replica.")
+COST_LEGEND = (
+    "Columns: CAPACITY the purchase option priced (spot at the minimum, on-demand at the maximum, where the pool "
+    "allows spot); COUNT instances or units at minimum-maximum replicas; UNIT PRICE USD per hour (/h) or per "
+    "GB-month; $/MONTH over 730 hours. Per model: NODES its host instances at min-max; OUTPUT TOK/S PER REPLICA "
+    "the assumed decode throughput (see the assumptions); $/1M OUTPUT TOKENS at that throughput, on-demand, fully "
+    "used.")
 
 
 def _usd(value: float | None) -> str:
@@ -190,6 +206,7 @@ def cost_lines(cost: CostEstimate) -> list[str]:
         for row in models:
             out.append("  " + "  ".join(c.rjust(w) if i >= 2 else c.ljust(w)
                                         for i, (c, w) in enumerate(zip(row, widths))).rstrip())
+    out.append("  - " + COST_LEGEND)
     out.append("")
     out.append("Cost assumptions:")
     for assumption in cost.assumptions:
@@ -319,7 +336,7 @@ def render_text(plan: Plan, validation: list[str], manifests_dir: str | None, co
         "",
         *wrapped(secret_lines(plan.platform, plan.stack_file.values.get("aws:region", "us-east-1"))),
         "",
-        *cost_lines(cost := estimate(plan.platform, plan.stack)),
+        *wrapped(cost_lines(cost := estimate(plan.platform, plan.stack))),
         "",
         *wrapped(spend_lines(cost, plan.platform)),
         "",

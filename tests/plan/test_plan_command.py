@@ -149,3 +149,18 @@ def test_short_types_fall_back_to_full_tokens_where_two_would_shorten_alike_and_
     lines = tree_lines(plan, width=80)
     assert all(len(line) <= 80 for line in lines)
     assert any("aws:iam/role:Role" in line for line in tree_lines(plan))
+
+
+def test_every_column_of_the_fit_and_cost_tables_has_a_legend(capsys):
+    from infra.plan.report import COST_LEGEND, FIT_LEGEND
+
+    assert main(["plan", "--stack", "prod", "--no-manifests"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    fit_header = next(line for line in out if line.startswith("  MODEL ") and "GPUS/REPLICA" in line)
+    cost_header = next(line for line in out if line.startswith("  CATEGORY "))
+    model_header = next(line for line in out if line.startswith("  MODEL ") and "HOST " in line and "NODES" in line)
+    for header, legend, known in ((fit_header, FIT_LEGEND, {"MODEL"}),
+                                  (cost_header, COST_LEGEND, {"CATEGORY", "ITEM", "FOR", "$/MONTH MIN", "$/MONTH MAX"}),
+                                  (model_header, COST_LEGEND, {"MODEL", "HOST", "$/MONTH MIN", "$/MONTH MAX"})):
+        columns = [c for c in header.strip().split("  ") if c.strip()]
+        assert all(c.strip() in legend or c.strip() in known for c in columns), (columns, legend)
